@@ -77,6 +77,43 @@ public interface IQdrantClient
 
     /// <summary><c>GET /collections/{c}/cluster</c>.</summary>
     Task<CollectionClusterInfo> GetCollectionClusterAsync(string collection, CancellationToken cancellationToken = default);
+
+    // ---- Shard snapshots (§6 of API-NOTES): the per-shard path for distributed collections and topology changes.
+
+    /// <summary><c>POST /collections/{c}/shards/{id}/snapshots?wait=true</c> (writes the archive on the node's disk).</summary>
+    Task<SnapshotDescription> CreateShardSnapshotAsync(string collection, int shardId, CancellationToken cancellationToken = default);
+
+    /// <summary><c>GET /collections/{c}/shards/{id}/snapshots</c>.</summary>
+    Task<IReadOnlyList<SnapshotDescription>> ListShardSnapshotsAsync(string collection, int shardId,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <c>GET /collections/{c}/shards/{id}/snapshots/{name}</c>: a stored shard snapshot, resumed with Range requests
+    /// exactly like <see cref="OpenSnapshotAsync"/>.
+    /// </summary>
+    Task<SnapshotReadStream> OpenShardSnapshotAsync(string collection, int shardId, string snapshotName,
+        CancellationToken cancellationToken = default);
+
+    /// <summary><c>DELETE /collections/{c}/shards/{id}/snapshots/{name}?wait=true</c>.</summary>
+    Task DeleteShardSnapshotAsync(string collection, int shardId, string snapshotName, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <c>GET /collections/{c}/shards/{id}/snapshot</c>: Qdrant builds the archive straight into the (chunked) response, so
+    /// nothing is written to the node's disk. There is no Content-Length and no Range support: a connection lost mid-way
+    /// cannot be resumed and surfaces as an <see cref="IOException"/> from the stream (never as a silent end of file).
+    /// </summary>
+    Task<SnapshotReadStream> OpenShardSnapshotStreamAsync(string collection, int shardId, CancellationToken cancellationToken = default);
+
+    /// <summary><c>PUT /collections/{c}/shards/{id}/snapshots/recover?wait=true</c>; the shard must already exist.</summary>
+    Task RecoverShardSnapshotAsync(string collection, int shardId, ShardSnapshotRecoverRequest request,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <c>POST /collections/{c}/shards/{id}/snapshots/upload?wait=true&amp;priority=…&amp;checksum=…</c>: streams
+    /// <paramref name="content"/> as the multipart part <c>snapshot</c> without buffering it.
+    /// </summary>
+    Task UploadShardSnapshotAsync(string collection, int shardId, Stream content, string fileName, SnapshotPriority? priority,
+        string? sha256, CancellationToken cancellationToken = default);
 }
 
 public sealed record QdrantVersionInfo(string Title, string Version, string? Commit);
@@ -141,7 +178,32 @@ public enum SnapshotPriority
 
 /// <summary>Body of <c>PUT …/snapshots/recover</c>. <see cref="ApiKey"/> is sent to the URL's host, never logged.</summary>
 public sealed record SnapshotRecoverRequest(Uri Location, SnapshotPriority? Priority = null, string? Checksum = null,
-    string? ApiKey = null);
+    string? ApiKey = null)
+{
+    // The compiler-generated ToString would print ApiKey and a pre-signed URL's signature: keep both out of logs.
+    public override string ToString() =>
+        $"SnapshotRecoverRequest {{ Location = {Redaction.Url(Location)}, Priority = {Priority}, Checksum = {Checksum}, " +
+        $"ApiKey = {Redaction.Secret(ApiKey)} }}";
+}
+
+/// <summary>
+/// Body of <c>PUT /collections/{c}/shards/{id}/snapshots/recover</c>. Unlike collection recovery, <see cref="Location"/>
+/// is an http(s) URL <b>or a bare snapshot file name</b> looked up in the shard's snapshot directory (no file://).
+/// </summary>
+public sealed record ShardSnapshotRecoverRequest(string Location, SnapshotPriority? Priority = null, string? Checksum = null,
+    string? ApiKey = null)
+{
+    public static ShardSnapshotRecoverRequest FromUrl(Uri url, SnapshotPriority? priority = null, string? checksum = null,
+        string? apiKey = null) => new(url.AbsoluteUri, priority, checksum, apiKey);
+
+    /// <summary>A snapshot already in this shard's snapshot directory on the node (e.g. one listed by <c>ListShardSnapshotsAsync</c>).</summary>
+    public static ShardSnapshotRecoverRequest FromLocalSnapshot(string snapshotName, SnapshotPriority? priority = null,
+        string? checksum = null) => new(snapshotName, priority, checksum);
+
+    public override string ToString() =>
+        $"ShardSnapshotRecoverRequest {{ Location = {Redaction.Location(Location)}, Priority = {Priority}, Checksum = {Checksum}, " +
+        $"ApiKey = {Redaction.Secret(ApiKey)} }}";
+}
 
 /// <summary><c>ClusterStatus</c>: <see cref="Enabled"/> false on a single node.</summary>
 public sealed record ClusterStatus(bool Enabled, ulong? PeerId, IReadOnlyDictionary<string, string> PeerUris);
@@ -158,4 +220,10 @@ public abstract class SnapshotReadStream : Stream
 {
     /// <summary>The file name Qdrant gave the snapshot.</summary>
     public abstract string SnapshotName { get; }
+
+    /// <summary>
+    /// The size announced by the server (Content-Length), or null when it streams without one (shard streaming
+    /// snapshots). <see cref="Stream.Length"/> throws <see cref="NotSupportedException"/> when this is null.
+    /// </summary>
+    public virtual long? ContentLength => null;
 }

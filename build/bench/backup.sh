@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# make bench-backup: `vectordr backup` against the naive baseline, same machine, same run, same snapshot.
+#   vectordr : create snapshot -> stream (download -> SHA-256 -> file, in one pass) -> delete snapshot -> manifest
+#   baseline : create snapshot (curl) -> curl -o to disk -> sha256sum -> cp into place -> delete snapshot (curl)
+# Both include snapshot creation on the server, so the ratio is end to end. Peak RSS is the largest process's
+# maximum resident set (GNU time %M). Sizes: BENCH_SIZES="1 3" (GiB of snapshot, approximately; the real size is printed).
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+command -v curl >/dev/null || { apt-get install -y -q curl >/dev/null; }
+[ -x /usr/bin/time ] || { apt-get install -y -q time >/dev/null; }
+
+SIZES="${BENCH_SIZES:-1 3}"
+DIM=384
+POINTS_PER_GIB=680000   # ~1.58 KB per 384-dim point with its payload in the emulator's snapshot
+work="$(mktemp -d "${BENCH_DIR:-$ROOT/.build}/bench-backup.XXXXXX")"
+QDRANT_PID=""
+cleanup() { stop_pid "$QDRANT_PID"; rm -rf "$work"; }
+trap cleanup EXIT
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
+echo "dotnet $(dotnet --version), $(curl --version | head -1 | cut -d' ' -f1-2), $(sha256sum --version | head -1)"
+printf '%-9s %-9s %10s %10s %9s %12s\n' size tool seconds "MB/s" ratio "peak RSS MB"
+for gib in $SIZES; do
+  points=$((gib * POINTS_PER_GIB))
+  start_qdrant_emulator "$work/qdrant-$gib" --seed "big:$points:$DIM"
+  repo="$work/repo-$gib"; mkdir -p "$repo"
+
+  # vectordr
+  /usr/bin/time -f "%e %M" -o "$work/vdr.time" "$BIN/vectordr" backup --qdrant "$QDRANT_URL" -c big --to "$repo" --probes 10 --json \
+    >"$work/vdr.json" 2>"$work/vdr.log"
+  read -r vdr_s vdr_kb <"$work/vdr.time"
+  bytes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["backup"]["sizeBytes"])' "$work/vdr.json")
+
+  # baseline
+  cat >"$work/baseline.sh" <<SCRIPT
+set -euo pipefail
+name=\$(curl -fsS -X POST "$QDRANT_URL/collections/big/snapshots?wait=true" | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["name"])')
+curl -fsS -o "$work/download.snapshot" "$QDRANT_URL/collections/big/snapshots/\$name"
+sha256sum "$work/download.snapshot" >"$work/download.sha256"
+mkdir -p "$work/baseline-repo/backups/x/big"
+cp "$work/download.snapshot" "$work/baseline-repo/backups/x/big/collection.snapshot"
+rm -f "$work/download.snapshot"
+curl -fsS -X DELETE "$QDRANT_URL/collections/big/snapshots/\$name" >/dev/null
+SCRIPT
+  sync; /usr/bin/time -f "%e %M" -o "$work/base.time" bash "$work/baseline.sh"
+  read -r base_s base_kb <"$work/base.time"
+  rm -rf "$work/baseline-repo" "$repo"
+
+  mbps() { python3 -c "import sys; print(f'{$bytes/1e6/float(sys.argv[1]):.1f}')" "$1"; }
+  ratio=$(python3 -c "print(f'{$base_s/$vdr_s:.2f}x')")
+  label="$(python3 -c "print(f'{$bytes/2**30:.2f}GiB')")"
+  printf '%-9s %-9s %10s %10s %9s %12s\n' "$label" vectordr "$vdr_s" "$(mbps "$vdr_s")" "$ratio" "$((vdr_kb / 1024))"
+  printf '%-9s %-9s %10s %10s %9s %12s\n' "$label" baseline "$base_s" "$(mbps "$base_s")" "1.00x" "$((base_kb / 1024))"
+  grep -E 'collection.snapshot: .* in ' "$work/vdr.log" | sed 's/^/          vectordr transfer phase: /' || true
+  stop_pid "$QDRANT_PID"; QDRANT_PID=""
+  rm -rf "$work/qdrant-$gib"
+done

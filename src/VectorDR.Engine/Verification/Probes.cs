@@ -1,0 +1,124 @@
+using System.Text.Json;
+using VectorDR.Core;
+using VectorDR.Core.Repository;
+using VectorDR.Qdrant;
+
+namespace VectorDR.Engine.Verification;
+
+/// <summary>
+/// Captures probe queries at backup time and replays them after a restore. A probe is a point of the collection
+/// used as a query vector, with the ids of its exact top-k neighbours; a faithful restore returns the same ids.
+/// </summary>
+public static class Probes
+{
+    /// <summary>How many ids to scan when sampling: enough to spread probes over a large part of a big collection
+    /// without scrolling all of it.</summary>
+    private const int SampleScanLimit = 20_000;
+
+    private const int ScrollPageSize = 1_000;
+
+    /// <summary>
+    /// Samples up to <paramref name="count"/> points (reservoir sampling over the first ids, deterministic for a
+    /// given <paramref name="seed"/>), and records each one's exact top-<paramref name="topK"/> neighbours.
+    /// Returns null when the collection is empty or has no dense vector to query.
+    /// </summary>
+    public static async Task<ProbeSet?> CaptureAsync(IQdrantClient qdrant, CollectionInfo info, string collection,
+        int count, int topK, int seed, CancellationToken cancellationToken)
+    {
+        if (count <= 0) return null;
+        var vectorName = DenseVectorName(info.Vectors, out var hasDense);
+        if (!hasDense) return null;
+
+        var random = new Random(seed);
+        var reservoir = new List<PointId>(count);
+        var seen = 0;
+        PointId? offset = null;
+        do
+        {
+            var page = await qdrant.ScrollAsync(collection, new ScrollRequest(ScrollPageSize, offset), cancellationToken).ConfigureAwait(false);
+            foreach (var p in page.Points)
+            {
+                seen++;
+                if (reservoir.Count < count) reservoir.Add(p.Id);
+                else if (random.Next(seen) is var j && j < count) reservoir[j] = p.Id;
+            }
+            offset = page.NextPageOffset;
+        }
+        while (offset is not null && seen < SampleScanLimit);
+
+        if (reservoir.Count == 0) return null;
+        reservoir.Sort((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
+
+        var probes = new List<Probe>(reservoir.Count);
+        foreach (var id in reservoir)
+        {
+            // Scrolling from an id with limit 1 returns that point: a retrieve-by-id that needs no extra endpoint.
+            var page = await qdrant.ScrollAsync(collection, new ScrollRequest(1, id, WithVector: true), cancellationToken).ConfigureAwait(false);
+            if (page.Points is not [var point] || point.Id != id || ExtractVector(point.Vector, vectorName) is not { } vector)
+                continue;
+            var hits = await qdrant.QueryNearestAsync(collection, new NearestQuery(vector, topK, Exact: true, vectorName), cancellationToken)
+                .ConfigureAwait(false);
+            probes.Add(new Probe { PointId = id, Vector = vector, ExpectedIds = hits.Select(h => h.Id).ToArray() });
+        }
+
+        return probes.Count == 0 ? null : new ProbeSet { TopK = topK, Using = vectorName, Probes = probes };
+    }
+
+    /// <summary>Replays the probes against <paramref name="collection"/> and returns the mean recall@k (1.0 = identical).</summary>
+    public static async Task<double> MeasureRecallAsync(IQdrantClient qdrant, string collection, ProbeSet probes,
+        CancellationToken cancellationToken)
+    {
+        if (probes.Probes.Count == 0) return 1.0;
+        double total = 0;
+        foreach (var probe in probes.Probes)
+        {
+            var hits = await qdrant.QueryNearestAsync(collection,
+                new NearestQuery(probe.Vector, probes.TopK, Exact: true, probes.Using), cancellationToken).ConfigureAwait(false);
+            var expected = probe.ExpectedIds.ToHashSet();
+            total += expected.Count == 0 ? 1.0 : (double)hits.Count(h => expected.Contains(h.Id)) / expected.Count;
+        }
+        return total / probes.Probes.Count;
+    }
+
+    /// <summary>The vector to probe: null for a single unnamed vector, else the first named vector (ordinal order).</summary>
+    private static string? DenseVectorName(JsonElement vectors, out bool hasDense)
+    {
+        hasDense = true;
+        if (vectors.ValueKind == JsonValueKind.Object && vectors.TryGetProperty("size", out _))
+        {
+            hasDense = IsSingleDenseVector(vectors);
+            return null;
+        }
+        if (vectors.ValueKind == JsonValueKind.Object)
+        {
+            var names = vectors.EnumerateObject().Where(p => IsSingleDenseVector(p.Value))
+                .Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
+            if (names.Count > 0) return names[0];
+        }
+        hasDense = false;
+        return null;
+    }
+
+    /// <summary>Multivectors cannot be queried with one flat vector, so they cannot serve as probes.</summary>
+    private static bool IsSingleDenseVector(JsonElement vectorParams) =>
+        vectorParams.ValueKind == JsonValueKind.Object &&
+        (!vectorParams.TryGetProperty("multivector_config", out var m) || m.ValueKind == JsonValueKind.Null);
+
+    private static float[]? ExtractVector(JsonElement? raw, string? name)
+    {
+        if (raw is not { } v) return null;
+        if (name is not null)
+        {
+            if (v.ValueKind != JsonValueKind.Object || !v.TryGetProperty(name, out v)) return null;
+        }
+        if (v.ValueKind != JsonValueKind.Array) return null;
+        var result = new float[v.GetArrayLength()];
+        var i = 0;
+        foreach (var x in v.EnumerateArray())
+        {
+            if (x.ValueKind != JsonValueKind.Number) return null;
+            result[i++] = x.GetSingle();
+        }
+        return result;
+    }
+}

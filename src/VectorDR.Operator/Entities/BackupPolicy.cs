@@ -1,0 +1,169 @@
+using k8s.Models;
+using VectorDR.ControllerRuntime.Entities;
+
+namespace VectorDR.Operator.Entities;
+
+[KubernetesEntity(Group = Api.Group, ApiVersion = Api.Version, Kind = "BackupPolicy", PluralName = "backuppolicies")]
+[KubernetesEntityShortNames("bp", "bkp")]
+[KubernetesEntityCategories(Api.Category)]
+[Description("BackupPolicy declares what to back up from a Qdrant cluster, when, where to, how long to keep it, and the recovery point objective.")]
+[PrinterColumn("Schedule", ".spec.schedule", Order = 1)]
+[PrinterColumn("Last Backup", ".status.lastSuccessfulBackup.id", Order = 2)]
+[PrinterColumn("Last Backup Age", ".status.lastSuccessfulBackup.completedAt", "date", Order = 3)]
+[PrinterColumn("RPO Met", ".status.conditions[?(@.type==\"RPOMet\")].status", Order = 4)]
+[PrinterColumn("Ready", ".status.conditions[?(@.type==\"Ready\")].status", Order = 5)]
+[PrinterColumn("Next", ".status.nextScheduleTime", "date", Order = 6, Priority = 1)]
+[AgeColumn]
+public sealed class BackupPolicy : CustomKubernetesEntity<BackupPolicySpec, BackupPolicyStatus>;
+
+[Description("Desired state of a BackupPolicy.")]
+public sealed class BackupPolicySpec
+{
+    [Required]
+    [Description("The Qdrant cluster and collections to back up.")]
+    public BackupSource Source { get; set; } = new();
+
+    [Required, Pattern(Api.CronPattern)]
+    [Description("When to back up: a 5-field cron expression (minute hour day-of-month month day-of-week) or a macro " +
+                 "(@hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually), interpreted in timeZone.")]
+    public string Schedule { get; set; } = "";
+
+    [Default("UTC"), Length(1, 64)]
+    [Description("IANA time zone of the schedule, e.g. Europe/Paris.")]
+    public string TimeZone { get; set; } = "UTC";
+
+    [Default(false)]
+    [Description("Pause scheduling of new backups; running backups finish, retention still applies.")]
+    public bool Suspend { get; set; }
+
+    [RangeMinimum(0)]
+    [Description("A run missed by more than this many seconds (e.g. operator down) is skipped instead of started late.")]
+    public long? StartingDeadlineSeconds { get; set; }
+
+    [Required]
+    [Description("Primary location of the backups.")]
+    public StorageLocation Storage { get; set; } = new();
+
+    [ListMap("name"), Items(maxItems: 8)]
+    [Description("Standby-region locations: every backup is copied to each and re-verified there (checksums recomputed from the copy).")]
+    public List<ReplicaLocation>? Replicas { get; set; }
+
+    [DefaultEmptyObject]
+    [Description("How many backups to keep (grandfather-father-son); the newest verified backup is never pruned.")]
+    public RetentionPolicy Retention { get; set; } = new();
+
+    [DefaultEmptyObject]
+    [Description("Probe queries captured at backup time and replayed after every restore.")]
+    public VerificationSettings Verification { get; set; } = new();
+
+    [Pattern(Api.DurationPattern)]
+    [Description("Recovery point objective, e.g. 1h or 30m: the newest successful backup must never be older. Drives the RPOMet condition, a metric and an alert.")]
+    public string? Rpo { get; set; }
+
+    [Description("Settings of the backup Jobs.")]
+    public JobTemplate? JobTemplate { get; set; }
+}
+
+[Description("The Qdrant cluster and collections to back up.")]
+public sealed class BackupSource
+{
+    [Required]
+    [Description("How to reach Qdrant.")]
+    public QdrantEndpoint Qdrant { get; set; } = new();
+
+    [Items(maxItems: 1000)]
+    [Description("Collections to back up; empty or omitted backs up every collection.")]
+    public List<string>? Collections { get; set; }
+}
+
+[Description("Grandfather-father-son retention. A backup is kept if any rule keeps it.")]
+public sealed class RetentionPolicy
+{
+    [RangeMinimum(0), Default(7)]
+    [Description("Keep the newest N backups.")]
+    public int KeepLast { get; set; } = 7;
+
+    [RangeMinimum(0), Default(0)]
+    [Description("Keep the newest backup of each of the last N hours.")]
+    public int KeepHourly { get; set; }
+
+    [RangeMinimum(0), Default(0)]
+    [Description("Keep the newest backup of each of the last N days.")]
+    public int KeepDaily { get; set; }
+
+    [RangeMinimum(0), Default(0)]
+    [Description("Keep the newest backup of each of the last N ISO weeks.")]
+    public int KeepWeekly { get; set; }
+
+    [RangeMinimum(0), Default(0)]
+    [Description("Keep the newest backup of each of the last N months.")]
+    public int KeepMonthly { get; set; }
+}
+
+[Description("Verification probes: sampled at backup time, replayed after restore.")]
+public sealed class VerificationSettings
+{
+    [RangeMinimum(0), RangeMaximum(1000), Default(10)]
+    [Description("Points sampled per collection whose exact top-k neighbours are recorded in the manifest; 0 disables probe checks.")]
+    public int Probes { get; set; } = 10;
+
+    [RangeMinimum(1), RangeMaximum(100), Default(10)]
+    [Description("Neighbours recorded per probe (k of recall@k).")]
+    public int TopK { get; set; } = 10;
+}
+
+[Description("Observed state of a BackupPolicy, written by the operator.")]
+public sealed class BackupPolicyStatus
+{
+    [RangeMinimum(0)]
+    [Description("The .metadata.generation this status was computed from.")]
+    public long? ObservedGeneration { get; set; }
+
+    [ListMap("type")]
+    [Description("Ready (spec valid and references resolved), LastBackupSucceeded, ReplicasInSync, RPOMet.")]
+    public List<Condition> Conditions { get; set; } = [];
+
+    [Description("When the last backup was scheduled.")]
+    public DateTime? LastScheduleTime { get; set; }
+
+    [Description("When the next backup is due (absent while suspended or invalid).")]
+    public DateTime? NextScheduleTime { get; set; }
+
+    [Description("The newest backup that completed and verified.")]
+    public BackupReference? LastSuccessfulBackup { get; set; }
+
+    [Items(maxItems: 20)]
+    [Description("The most recent backup runs, newest first (bounded).")]
+    public List<BackupRun>? RecentBackups { get; set; }
+
+    [Description("Name of the backup Job running now, if any.")]
+    public string? ActiveJob { get; set; }
+}
+
+[Description("One backup run.")]
+public sealed class BackupRun
+{
+    [Required]
+    [Description("Backup id.")]
+    public string Id { get; set; } = "";
+
+    [Description("When the run started.")]
+    public DateTime? StartedAt { get; set; }
+
+    [Description("When the run ended.")]
+    public DateTime? CompletedAt { get; set; }
+
+    [RangeMinimum(0)]
+    [Description("Total size of the backup in bytes.")]
+    public long? SizeBytes { get; set; }
+
+    [Required]
+    [Description("Outcome of the run.")]
+    public BackupRunResult Result { get; set; }
+
+    [Description("Failure reason or other detail.")]
+    public string? Message { get; set; }
+}
+
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<BackupRunResult>))]
+public enum BackupRunResult { Running, Succeeded, Failed }

@@ -1,0 +1,125 @@
+using Cronos;
+using k8s.Models;
+using VectorDR.Operator.Entities;
+
+namespace VectorDR.Operator.Validation;
+
+/// <summary>Why a policy is not Ready: a condition reason and a message naming the field.</summary>
+public sealed record ValidationError(string Reason, string Message);
+
+public static class Reasons
+{
+    public const string Validated = "Validated";
+    public const string InvalidSchedule = "InvalidSchedule";
+    public const string InvalidTimeZone = "InvalidTimeZone";
+    public const string InvalidLocation = "InvalidLocation";
+    public const string SecretNotFound = "SecretNotFound";
+    public const string SecretKeyNotFound = "SecretKeyNotFound";
+}
+
+/// <summary>
+/// Checks what the CRD schema cannot: the cron expression and time zone parse, storage locations parse, and the
+/// referenced Secrets and keys exist. Reads Secrets through a lookup (the informer cache) and only ever looks at
+/// key names, never at values.
+/// </summary>
+public static class BackupPolicyValidator
+{
+    public const string AccessKeyId = "AWS_ACCESS_KEY_ID";
+    public const string SecretAccessKey = "AWS_SECRET_ACCESS_KEY";
+
+    public sealed record Result(ValidationError? Error, CronExpression? Cron, TimeZoneInfo? TimeZone);
+
+    public static Result Validate(BackupPolicySpec spec, Func<string, V1Secret?> findSecret)
+    {
+        if (!TryParseCron(spec.Schedule, out var cron, out var cronError))
+            return Fail(Reasons.InvalidSchedule, $"spec.schedule: \"{spec.Schedule}\" is not a valid cron expression: {cronError}");
+
+        if (!TryFindTimeZone(spec.TimeZone, out var zone))
+            return Fail(Reasons.InvalidTimeZone, $"spec.timeZone: \"{spec.TimeZone}\" is not a known IANA time zone");
+
+        var error = CheckLocation("spec.storage", spec.Storage, findSecret);
+        for (var i = 0; error is null && i < (spec.Replicas?.Count ?? 0); i++)
+            error = CheckLocation($"spec.replicas[{i}]", spec.Replicas![i], findSecret);
+        error ??= CheckQdrant("spec.source.qdrant", spec.Source.Qdrant, findSecret);
+
+        return error is null ? new Result(null, cron, zone) : new Result(error, null, null);
+    }
+
+    public static bool TryParseCron(string expression, out CronExpression? cron, out string error)
+    {
+        try
+        {
+            cron = CronExpression.Parse(expression.Trim(), CronFormat.Standard);
+            error = "";
+            return true;
+        }
+        catch (CronFormatException e)
+        {
+            cron = null;
+            error = e.Message;
+            return false;
+        }
+    }
+
+    public static bool TryFindTimeZone(string id, out TimeZoneInfo? zone)
+    {
+        try
+        {
+            zone = TimeZoneInfo.FindSystemTimeZoneById(string.IsNullOrEmpty(id) ? "UTC" : id);
+            return true;
+        }
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            zone = null;
+            return false;
+        }
+    }
+
+    private static ValidationError? CheckLocation(string field, StorageLocation storage, Func<string, V1Secret?> findSecret)
+    {
+        if (!StorageLocationParser.TryParse(storage.Location, out var parsed, out var error))
+            return new ValidationError(Reasons.InvalidLocation, $"{field}.location: \"{Redact(storage.Location)}\" is not a valid location: {error}");
+
+        if (storage.CredentialsSecretRef is { } secretRef)
+        {
+            if (!parsed!.IsS3)
+                return new ValidationError(Reasons.InvalidLocation, $"{field}.credentialsSecretRef: credentials apply to s3:// locations only");
+            return CheckSecretKeys($"{field}.credentialsSecretRef", secretRef.Name, [AccessKeyId, SecretAccessKey], findSecret);
+        }
+        return null;
+    }
+
+    private static ValidationError? CheckQdrant(string field, QdrantEndpoint qdrant, Func<string, V1Secret?> findSecret)
+    {
+        if (qdrant.ApiKeySecretRef is { } apiKey)
+        {
+            var error = CheckSecretKeys($"{field}.apiKeySecretRef", apiKey.Name, [apiKey.Key], findSecret);
+            if (error is not null) return error;
+        }
+        if (qdrant.Tls?.CaSecretRef is { } ca)
+            return CheckSecretKeys($"{field}.tls.caSecretRef", ca.Name, ["ca.crt"], findSecret);
+        return null;
+    }
+
+    private static ValidationError? CheckSecretKeys(string field, string name, IEnumerable<string> keys, Func<string, V1Secret?> findSecret)
+    {
+        var secret = findSecret(name);
+        if (secret is null) return new ValidationError(Reasons.SecretNotFound, $"{field}: Secret \"{name}\" not found");
+        foreach (var key in keys)
+        {
+            var present = secret.Data?.ContainsKey(key) == true || secret.StringData?.ContainsKey(key) == true;
+            if (!present) return new ValidationError(Reasons.SecretKeyNotFound, $"{field}: Secret \"{name}\" has no key \"{key}\"");
+        }
+        return null;
+    }
+
+    // Locations carry no secrets by design, but a user may still paste credentials into a URL's user-info: never echo them.
+    private static string Redact(string location)
+    {
+        var at = location.IndexOf('@');
+        var scheme = location.IndexOf("://", StringComparison.Ordinal);
+        return at > scheme && scheme >= 0 ? location[..(scheme + 3)] + "***" + location[at..] : location;
+    }
+
+    private static Result Fail(string reason, string message) => new(new ValidationError(reason, message), null, null);
+}

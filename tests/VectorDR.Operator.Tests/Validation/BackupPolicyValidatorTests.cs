@@ -1,0 +1,127 @@
+using k8s.Models;
+using VectorDR.Operator.Entities;
+using VectorDR.Operator.Validation;
+
+namespace VectorDR.Operator.Tests.Validation;
+
+public sealed class BackupPolicyValidatorTests
+{
+    internal static BackupPolicySpec ValidSpec() => new()
+    {
+        Source = new BackupSource
+        {
+            Qdrant = new QdrantEndpoint { Url = "http://qdrant:6333", ApiKeySecretRef = new SecretKeyReference { Name = "qdrant", Key = "api-key" } },
+        },
+        Schedule = "*/15 * * * *",
+        Storage = new StorageLocation
+        {
+            Location = "s3://bucket/prefix?endpoint=http://127.0.0.1:7480&region=us-east-1&pathStyle=true&checksum=when-required",
+            CredentialsSecretRef = new SecretReference { Name = "s3" },
+        },
+    };
+
+    internal static V1Secret Secret(string name, params string[] keys) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default" },
+        Data = keys.ToDictionary(k => k, _ => "c2VjcmV0"u8.ToArray()),
+    };
+
+    internal static Func<string, V1Secret?> Secrets(params V1Secret[] secrets) =>
+        name => secrets.FirstOrDefault(s => s.Metadata.Name == name);
+
+    private static readonly Func<string, V1Secret?> AllSecrets =
+        Secrets(Secret("qdrant", "api-key"), Secret("s3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"));
+
+    [Fact]
+    public void Valid_spec_passes() => Assert.Null(BackupPolicyValidator.Validate(ValidSpec(), AllSecrets).Error);
+
+    [Theory]
+    [InlineData("@hourly")]
+    [InlineData("@daily")]
+    [InlineData("@weekly")]
+    [InlineData("0 3 * * 1-5")]
+    public void Cron_macros_and_expressions_parse(string schedule)
+    {
+        var spec = ValidSpec();
+        spec.Schedule = schedule;
+        Assert.Null(BackupPolicyValidator.Validate(spec, AllSecrets).Error);
+    }
+
+    [Fact]
+    public void Bad_cron_names_the_field()
+    {
+        var spec = ValidSpec();
+        spec.Schedule = "*/x * * * *";
+        var error = BackupPolicyValidator.Validate(spec, AllSecrets).Error!;
+        Assert.Equal(Reasons.InvalidSchedule, error.Reason);
+        Assert.StartsWith("spec.schedule: \"*/x * * * *\" is not a valid cron expression: ", error.Message);
+    }
+
+    [Fact]
+    public void Unknown_time_zone()
+    {
+        var spec = ValidSpec();
+        spec.TimeZone = "Mars/Olympus";
+        var error = BackupPolicyValidator.Validate(spec, AllSecrets).Error!;
+        Assert.Equal(Reasons.InvalidTimeZone, error.Reason);
+        Assert.Contains("spec.timeZone", error.Message);
+    }
+
+    [Theory]
+    [InlineData("s3:///prefix", "bucket is missing")]
+    [InlineData("s3://Bad_Bucket/x", "not a valid bucket name")]
+    [InlineData("s3://bucket/x?endpont=http://x", "unknown query key \"endpont\"")]
+    [InlineData("s3://bucket/x?endpoint=ftp://x", "not an http(s) URL")]
+    [InlineData("s3://bucket/x?pathStyle=yes", "pathStyle must be true or false")]
+    [InlineData("s3://bucket/x?checksum=always", "checksum must be")]
+    [InlineData("file://relative/path", "absolute path")]
+    [InlineData("file:///backups/../etc", "may not contain ..")]
+    public void Bad_locations_are_explained(string location, string expected)
+    {
+        var spec = ValidSpec();
+        spec.Storage = new StorageLocation { Location = location };
+        var error = BackupPolicyValidator.Validate(spec, AllSecrets).Error!;
+        Assert.Equal(Reasons.InvalidLocation, error.Reason);
+        Assert.StartsWith("spec.storage.location: ", error.Message);
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void Replica_location_errors_name_the_replica_index()
+    {
+        var spec = ValidSpec();
+        spec.Replicas = [new ReplicaLocation { Name = "dr", Location = "file:///ok" }, new ReplicaLocation { Name = "dr2", Location = "s3://" }];
+        var error = BackupPolicyValidator.Validate(spec, AllSecrets).Error!;
+        Assert.StartsWith("spec.replicas[1].location", error.Message);
+    }
+
+    [Fact]
+    public void Missing_secret_and_missing_key_are_distinct_reasons()
+    {
+        var missingSecret = BackupPolicyValidator.Validate(ValidSpec(), Secrets(Secret("s3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"))).Error!;
+        Assert.Equal(Reasons.SecretNotFound, missingSecret.Reason);
+        Assert.Equal("spec.source.qdrant.apiKeySecretRef: Secret \"qdrant\" not found", missingSecret.Message);
+
+        var missingKey = BackupPolicyValidator.Validate(ValidSpec(), Secrets(Secret("qdrant", "api-key"), Secret("s3", "AWS_ACCESS_KEY_ID"))).Error!;
+        Assert.Equal(Reasons.SecretKeyNotFound, missingKey.Reason);
+        Assert.Equal("spec.storage.credentialsSecretRef: Secret \"s3\" has no key \"AWS_SECRET_ACCESS_KEY\"", missingKey.Message);
+    }
+
+    [Fact]
+    public void Secret_values_never_appear_in_messages()
+    {
+        var spec = ValidSpec();
+        spec.Source.Qdrant.ApiKeySecretRef!.Key = "other";
+        var error = BackupPolicyValidator.Validate(spec, AllSecrets).Error!;
+        Assert.DoesNotContain("secret", error.Message.Replace("Secret", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Credentials_in_a_location_are_redacted()
+    {
+        var spec = ValidSpec();
+        spec.Storage = new StorageLocation { Location = "s3://AKIA:hunter2@Bad_Bucket/x" };
+        var error = BackupPolicyValidator.Validate(spec, AllSecrets).Error!;
+        Assert.DoesNotContain("hunter2", error.Message);
+    }
+}

@@ -1,0 +1,202 @@
+using System.Formats.Tar;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using VectorDR.QdrantEmulator.Model;
+
+namespace VectorDR.QdrantEmulator.Snapshots;
+
+/// <summary>A point-in-time copy of a collection's state, taken under the shards' locks and written without them.</summary>
+internal sealed record CollectionState(
+    CollectionConfig Config,
+    IReadOnlyList<KeyValuePair<string, JsonNode>> PayloadIndexes,
+    IReadOnlyDictionary<int, StoredPoint[]> Shards)
+{
+    public static CollectionState Capture(Collection collection, int? onlyShard = null) => new(
+        collection.Config,
+        collection.PayloadIndexes(),
+        collection.Shards.Where(s => onlyShard is null || s.Id == onlyShard).ToDictionary(s => s.Id, s => s.Ordered()));
+}
+
+/// <summary>
+/// Writes snapshot tars with Qdrant's top-level shape (API-NOTES §7.2) and the emulator's own segments:
+/// <c>version.info</c>, <c>config.json</c>, <c>payload_index.json</c>, <c>&lt;n&gt;/replica_state.json</c>,
+/// <c>&lt;n&gt;/shard_config.json</c>, <c>&lt;n&gt;/segments/segment-NNNNNN.bin</c>. A shard snapshot has the layout of
+/// one <c>&lt;n&gt;/</c> directory at the tar root.
+/// </summary>
+internal sealed class SnapshotArchiveWriter(string version, ulong peerId, int segmentPoints)
+{
+    private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
+
+    public async Task WriteCollectionAsync(Stream target, CollectionState state, CancellationToken ct)
+    {
+        var output = new BlockWriter(target);
+        var tar = new TarArchiveWriter(output);
+        await tar.AddTextAsync("version.info", version, ct);
+        await tar.AddTextAsync("config.json", state.Config.ToInternalJson().ToJsonString(Compact), ct);
+        await tar.AddTextAsync("payload_index.json", PayloadIndexJson(state.PayloadIndexes).ToJsonString(Compact), ct);
+        foreach (var (shardId, points) in state.Shards.OrderBy(s => s.Key))
+        {
+            await WriteShardAsync(tar, $"{shardId}/", state.Config, points, ct);
+        }
+
+        await tar.FinishAsync(ct);
+    }
+
+    public async Task WriteShardAsync(Stream target, CollectionState state, int shardId, CancellationToken ct)
+    {
+        var output = new BlockWriter(target);
+        var tar = new TarArchiveWriter(output);
+        await WriteShardAsync(tar, string.Empty, state.Config, state.Shards[shardId], ct);
+        await tar.FinishAsync(ct);
+    }
+
+    private async Task WriteShardAsync(TarArchiveWriter tar, string prefix, CollectionConfig config, StoredPoint[] points, CancellationToken ct)
+    {
+        if (prefix.Length > 0)
+        {
+            await tar.AddDirectoryAsync(prefix, ct);
+        }
+
+        var peer = peerId.ToString(CultureInfo.InvariantCulture);
+        var replicaState = new JsonObject
+        {
+            ["is_local"] = true,
+            ["this_peer_id"] = peerId,
+            ["peers"] = new JsonObject { [peer] = "Active" },
+        };
+        await tar.AddTextAsync(prefix + "replica_state.json", replicaState.ToJsonString(Compact), ct);
+        await tar.AddTextAsync(prefix + "shard_config.json", """{"type":"ReplicaSet"}""", ct);
+        await tar.AddDirectoryAsync(prefix + "segments/", ct);
+        for (var start = 0; start < points.Length; start += segmentPoints)
+        {
+            var slice = new ArraySegment<StoredPoint>(points, start, Math.Min(segmentPoints, points.Length - start));
+            var size = SegmentCodec.SizeOf(config.Vectors, slice);
+            var name = $"{prefix}segments/segment-{start / segmentPoints:D6}.bin";
+            await tar.AddStreamedFileAsync(name, size, (w, c) => SegmentCodec.WriteAsync(w, config.Vectors, slice, c), ct);
+        }
+    }
+
+    public static JsonObject PayloadIndexJson(IEnumerable<KeyValuePair<string, JsonNode>> indexes)
+    {
+        var schema = new JsonObject();
+        foreach (var (field, fieldSchema) in indexes)
+        {
+            schema[field] = fieldSchema.DeepClone();
+        }
+
+        return new JsonObject { ["schema"] = schema };
+    }
+}
+
+/// <summary>What a snapshot file holds, as far as the emulator cares.</summary>
+internal sealed record SnapshotContent(
+    string? Version,
+    CollectionConfig? Config,
+    IReadOnlyList<KeyValuePair<string, JsonNode>> PayloadIndexes,
+    IReadOnlyDictionary<int, List<StoredPoint>> Shards);
+
+/// <summary>Reads snapshot tars written by <see cref="SnapshotArchiveWriter"/> (any tar format TarReader accepts).</summary>
+internal static class SnapshotArchiveReader
+{
+    /// <summary>Reads a collection snapshot; <paramref name="slotsFor"/> picks the vector slots to load points into.</summary>
+    public static SnapshotContent ReadCollection(string path, Func<CollectionConfig, IReadOnlyList<VectorSpec>> slotsFor) =>
+        Read(path, isShard: false, _ => throw new InvalidDataException("unreachable"), slotsFor);
+
+    /// <summary>Reads a shard snapshot (one shard directory at the tar root) into the given vector slots.</summary>
+    public static List<StoredPoint> ReadShard(string path, IReadOnlyList<VectorSpec> slots)
+    {
+        var content = Read(path, isShard: true, _ => slots, _ => slots);
+        return content.Shards.TryGetValue(0, out var points) ? points : [];
+    }
+
+    private static SnapshotContent Read(string path, bool isShard, Func<CollectionConfig?, IReadOnlyList<VectorSpec>> shardSlots,
+        Func<CollectionConfig, IReadOnlyList<VectorSpec>> slotsFor)
+    {
+        string? version = null;
+        CollectionConfig? config = null;
+        IReadOnlyList<VectorSpec>? slots = isShard ? shardSlots(null) : null;
+        var indexes = new List<KeyValuePair<string, JsonNode>>();
+        var shards = new Dictionary<int, List<StoredPoint>>();
+        var sawAnything = false;
+
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        using var reader = new TarReader(file);
+        while (reader.GetNextEntry() is { } entry)
+        {
+            sawAnything = true;
+            var name = entry.Name.TrimStart('.', '/');
+            if (!isShard && name == "version.info")
+            {
+                version = ReadText(entry).Trim();
+            }
+            else if (!isShard && name == "config.json")
+            {
+                var json = JsonNode.Parse(ReadText(entry)) as JsonObject ?? throw new InvalidDataException("config.json is not an object");
+                config = CollectionConfig.FromInternalJson(json);
+                slots = slotsFor(config);
+            }
+            else if (!isShard && name == "payload_index.json")
+            {
+                if (JsonNode.Parse(ReadText(entry))?["schema"] is JsonObject schema)
+                {
+                    indexes.AddRange(schema.Where(p => p.Value is not null).Select(p => new KeyValuePair<string, JsonNode>(p.Key, p.Value!.DeepClone())));
+                }
+            }
+            else if (SegmentPath(name, isShard) is { } shardId)
+            {
+                var points = shards.TryGetValue(shardId, out var list) ? list : shards[shardId] = [];
+                if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile && entry.DataStream is { } data)
+                {
+                    if (slots is null)
+                    {
+                        throw new InvalidDataException("segments found before config.json");
+                    }
+
+                    using var buffered = new BufferedStream(data, 1 << 20);
+                    SegmentCodec.Read(buffered, slots, points);
+                }
+            }
+        }
+
+        if (!sawAnything)
+        {
+            throw new InvalidDataException("the file is not a tar archive");
+        }
+
+        if (!isShard && config is null)
+        {
+            throw new InvalidDataException("config.json is missing");
+        }
+
+        return new SnapshotContent(version, config, indexes, shards);
+    }
+
+    /// <summary>Maps <c>&lt;n&gt;/segments/...</c> (collection) or <c>segments/...</c> (shard) to a shard id.</summary>
+    private static int? SegmentPath(string name, bool isShard)
+    {
+        if (isShard)
+        {
+            return name.StartsWith("segments", StringComparison.Ordinal) ? 0 : null;
+        }
+
+        var slash = name.IndexOf('/');
+        if (slash <= 0 || !int.TryParse(name.AsSpan(0, slash), NumberStyles.None, CultureInfo.InvariantCulture, out var shardId))
+        {
+            return null;
+        }
+
+        return name.AsSpan(slash + 1).StartsWith("segments", StringComparison.Ordinal) ? shardId : null;
+    }
+
+    private static string ReadText(TarEntry entry)
+    {
+        if (entry.DataStream is null)
+        {
+            return string.Empty;
+        }
+
+        using var reader = new StreamReader(entry.DataStream, leaveOpen: true);
+        return reader.ReadToEnd();
+    }
+}
