@@ -81,13 +81,15 @@ pid_alive() { # pidfile -> 0 if the recorded process is alive and still ours (st
   [ -s "$f" ] || return 1
   p="$(cat "$f")"
   [ -d "/proc/$p" ] || return 1
-  tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "$CONF"
+  local cmd # read first, then match: `tr | grep -q` can fail under pipefail when grep exits early
+  cmd="$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" || return 1
+  [[ "$cmd" == *"$CONF"* ]]
 }
 
 # ---------- idempotency: already running? ----------
 if [ -f "$DIR/s3.env" ] && pid_alive "$DIR/pids/mon.pid" && pid_alive "$DIR/pids/osd.pid" && pid_alive "$DIR/pids/rgw.pid"; then
   endpoint="$(sed -n 's/^S3_ENDPOINT=//p' "$DIR/s3.env")"
-  if curl -fsS -o /dev/null --max-time 5 "$endpoint/"; then
+  if curl -fsS -o /dev/null --max-time 5 "$endpoint/" 2>/dev/null; then
     log "already running in $DIR ($(elapsed)s)"
     cat "$DIR/s3.env"
     exit 0

@@ -19,7 +19,10 @@ GRACE="${STOP_GRACE:-3}"
 log() { echo "[stop-rgw] $*" >&2; }
 
 ours() { # pid -> 0 if it is alive and was started with our ceph.conf (guards against PID reuse)
-  [ -d "/proc/$1" ] && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$CONF"
+  local cmd
+  [ -d "/proc/$1" ] || return 1
+  cmd="$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)" || return 1
+  [[ "$cmd" == *"$CONF"* ]]
 }
 running() { # pid -> 0 while the process exists (a zombie with no threads left counts as gone)
   [ -d "/proc/$1" ] || return 1

@@ -14,6 +14,11 @@ if (args.Length > 0 && args[0] == "generate")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "bench")
+{
+    return await VectorDR.Operator.Bench.OperatorBenchmark.MainAsync(args[1..]);
+}
+
 var app = OperatorHost.Build(args);
 await app.RunAsync();
 return 0;

@@ -24,6 +24,9 @@ public interface IQdrantClient
     /// <summary><c>PUT /collections/{c}</c> with a <c>CreateCollection</c> body (409 when it exists).</summary>
     Task CreateCollectionAsync(string collection, JsonObject createCollection, CancellationToken cancellationToken = default);
 
+    /// <summary><c>PUT /collections/{c}/index?wait=true</c>: a payload index (<c>field_schema</c> as Qdrant reports it).</summary>
+    Task CreatePayloadIndexAsync(string collection, string fieldName, JsonNode fieldSchema, CancellationToken cancellationToken = default);
+
     /// <summary><c>DELETE /collections/{c}</c>; false when it did not exist.</summary>
     Task<bool> DeleteCollectionAsync(string collection, CancellationToken cancellationToken = default);
 

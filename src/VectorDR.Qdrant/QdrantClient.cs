@@ -103,6 +103,15 @@ public sealed class QdrantClient : IQdrantClient, IDisposable
         await SendAsync(Json(HttpMethod.Put, Collection(collection), RetryPolicy.OnlyIfNotSent, body), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <remarks>Retried: creating an index that exists with the same schema is accepted by Qdrant.</remarks>
+    public async Task CreatePayloadIndexAsync(string collection, string fieldName, JsonNode fieldSchema, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fieldSchema);
+        var body = QdrantJson.Serialize(new JsonObject { ["field_name"] = fieldName, ["field_schema"] = fieldSchema.DeepClone() });
+        await SendAsync(Json(HttpMethod.Put, $"{Collection(collection)}/index?wait=true", RetryPolicy.Idempotent, body), cancellationToken)
+            .ConfigureAwait(false);
+    }
+
     /// <remarks>Retried: if an attempt whose answer was lost did the deletion, the retry answers false.</remarks>
     public async Task<bool> DeleteCollectionAsync(string collection, CancellationToken cancellationToken = default) =>
         await CallBoolAsync(new QdrantRequest(HttpMethod.Delete, Collection(collection), RetryPolicy.Idempotent), cancellationToken)

@@ -26,7 +26,10 @@ public sealed record S3TransferOptions
 {
     public const long MiB = 1024 * 1024;
 
-    /// <summary>Starting multipart part size (S3 minimum 5 MiB). It grows with the object so 10,000 parts are never exceeded.</summary>
+    /// <summary>
+    /// Starting multipart part size (5 MiB to 1 GiB). It grows with the object (×2 every 1,000 parts, or from
+    /// <see cref="PutOptions.ExpectedSize"/>) so S3's 10,000-part limit is never reached.
+    /// </summary>
     public long PartSize { get; init; } = 16 * MiB;
 
     /// <summary>Parts uploaded concurrently per object.</summary>
@@ -56,7 +59,10 @@ public sealed record S3TransferOptions
     internal void Validate()
     {
         if (PartSize < 5 * MiB) throw new ArgumentOutOfRangeException(nameof(PartSize), "S3 parts must be at least 5 MiB");
-        if (PartSize > 5L * 1024 * MiB) throw new ArgumentOutOfRangeException(nameof(PartSize), "S3 parts must be at most 5 GiB");
+        if (PartSize > S3.PartSizePolicy.MaxPartSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PartSize), "parts are buffered in memory: at most 1 GiB (S3 allows 5 GiB)");
+        }
         if (UploadPartsInFlight < 1) throw new ArgumentOutOfRangeException(nameof(UploadPartsInFlight));
         if (DownloadRangeSize < 64 * 1024) throw new ArgumentOutOfRangeException(nameof(DownloadRangeSize));
         if (DownloadRangesInFlight < 1) throw new ArgumentOutOfRangeException(nameof(DownloadRangesInFlight));

@@ -12,9 +12,10 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task InitializeAsync() => _world = await QdrantWorld.StartAsync();
     public async Task DisposeAsync() => await _world.DisposeAsync();
 
+    /// <summary>A snapshot-mode backup: one part, <c>&lt;collection&gt;/collection.snapshot</c>.</summary>
     private async Task<string> BackupAsync(string collection)
     {
-        var run = await Vectordr.RunAsync(["backup", .. _world.Qdrant, "-c", collection, "--to", _world.Repository, "--json"]);
+        var run = await Vectordr.RunAsync(["backup", .. _world.Qdrant, "-c", collection, "--to", _world.Repository, "--mode", "snapshot", "--json"]);
         Assert.True(run.ExitCode == 0, run.ToString());
         return run.Json.GetProperty("backup").GetProperty("backupId").GetString()!;
     }
@@ -66,15 +67,17 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.DoesNotContain("not-the-key-51d2", run.Stderr + run.Stdout);
     }
 
-    [Fact]
-    public async Task Read_only_api_key_names_the_missing_write_permission()
+    [Theory]
+    [InlineData("snapshot", "lacks the permission to create a snapshot of collection 'docs' (needs write access)")]
+    [InlineData("stream", "streaming a shard snapshot needs write access to the collection (snapshot mode needs it too; use a read-write key)")]
+    public async Task Read_only_api_key_names_the_missing_write_permission(string mode, string message)
     {
         await _world.SeedAsync("docs");
         var run = await Vectordr.RunAsync("backup", "--qdrant", _world.Url, "--api-key-file", _world.ReadOnlyKeyFile, "-c", "docs",
-            "--to", _world.Repository);
+            "--to", _world.Repository, "--mode", mode);
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("lacks the permission to create a snapshot of collection 'docs' (needs write access)", run.Stderr);
+        Assert.Contains(message, run.Stderr);
         Assert.DoesNotContain(QdrantWorld.ReadOnlyKey, run.Stderr + run.Stdout);
         Assert.Empty(BackupDirectories());
     }
@@ -141,7 +144,8 @@ public sealed class BadInputTests : IAsyncLifetime
         await _world.SeedAsync("docs");
         var id = await BackupAsync("docs");
         var manifest = Path.Combine(_world.Repository, "backups", id, "manifest.json");
-        await File.WriteAllTextAsync(manifest, (await File.ReadAllTextAsync(manifest)).Replace("\"formatVersion\": \"1.0\"", "\"formatVersion\": \"2.0\""));
+        await File.WriteAllTextAsync(manifest,
+            System.Text.RegularExpressions.Regex.Replace(await File.ReadAllTextAsync(manifest), "\"formatVersion\": \"[0-9.]+\"", "\"formatVersion\": \"2.0\""));
 
         var run = await Vectordr.RunAsync("describe", _world.Repository, "--id", id);
 
@@ -233,7 +237,8 @@ public sealed class BadInputTests : IAsyncLifetime
         await _world.SeedAsync("docs", points: 3000, dimensions: 64);
         _world.Emulator.Faults.CutStreamsAfterBytes(256 * 1024, count: 3);
 
-        var backup = await Vectordr.RunAsync(["backup", .. _world.Qdrant, "-c", "docs", "--to", _world.Repository, "--json"]);
+        // Snapshot mode: a stored snapshot file can be resumed with Range requests.
+        var backup = await Vectordr.RunAsync(["backup", .. _world.Qdrant, "-c", "docs", "--to", _world.Repository, "--mode", "snapshot", "--json"]);
         _world.Emulator.Faults.Clear();
 
         Assert.True(backup.ExitCode == 0, backup.ToString());

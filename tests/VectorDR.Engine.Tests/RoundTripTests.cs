@@ -11,12 +11,14 @@ public sealed class RoundTripTests : IAsyncLifetime
     public async Task InitializeAsync() => _world = await QdrantWorld.StartAsync();
     public async Task DisposeAsync() => await _world.DisposeAsync();
 
-    [Fact]
-    public async Task Backup_then_restore_after_the_collection_is_dropped_gives_back_the_same_collection()
+    [Theory]
+    [InlineData("stream", "1.1", "docs/shard-0.snapshot")]
+    [InlineData("snapshot", "1.0", "docs/collection.snapshot")]
+    public async Task Backup_then_restore_after_the_collection_is_dropped_gives_back_the_same_collection(string mode, string format, string partKey)
     {
         await _world.SeedAsync("docs", points: 1200, dimensions: 32);
 
-        var backup = await Vectordr.RunAsync(["backup", .. _world.Qdrant, "--collection", "docs", "--to", _world.Repository, "--json"]);
+        var backup = await Vectordr.RunAsync(["backup", .. _world.Qdrant, "--collection", "docs", "--to", _world.Repository, "--mode", mode, "--json"]);
         Assert.True(backup.ExitCode == 0, backup.ToString());
         var result = backup.Json;
         Assert.True(result.GetProperty("succeeded").GetBoolean());
@@ -27,11 +29,12 @@ public sealed class RoundTripTests : IAsyncLifetime
         var manifestPath = Path.Combine(_world.Repository, "backups", backupId, "manifest.json");
         using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(manifestPath));
         var collection = manifest.RootElement.GetProperty("collections")[0];
-        Assert.Equal("1.0", manifest.RootElement.GetProperty("formatVersion").GetString());
+        Assert.Equal(format, manifest.RootElement.GetProperty("formatVersion").GetString());
         Assert.Equal("docs", collection.GetProperty("name").GetString());
         Assert.Equal(1200, collection.GetProperty("pointCount").GetInt64());
         Assert.Equal(32, collection.GetProperty("config").GetProperty("params").GetProperty("vectors").GetProperty("size").GetInt32());
         var part = collection.GetProperty("parts")[0];
+        Assert.Equal(partKey, part.GetProperty("key").GetString());
         var partFile = Path.Combine(_world.Repository, "backups", backupId, part.GetProperty("key").GetString()!);
         Assert.Equal(new FileInfo(partFile).Length, part.GetProperty("sizeBytes").GetInt64());
         Assert.Equal(10, collection.GetProperty("probes").GetProperty("probes").GetArrayLength());

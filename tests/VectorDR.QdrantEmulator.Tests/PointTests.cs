@@ -210,4 +210,19 @@ public sealed class PointTests(EmulatorFixture fixture) : IClassFixture<Emulator
         Assert.Equal(400, response.Code);
         Assert.StartsWith("Format error in JSON body", response.Error);
     }
+
+    [Fact]
+    public async Task Json_bodies_need_a_json_content_type_and_are_required()
+    {
+        var name = await CollectionAsync("Dot");
+        var plain = await Http.SendAsync(HttpMethod.Post, $"/collections/{name}/points/count", configure: r =>
+            r.Content = new StringContent("{}", System.Text.Encoding.UTF8, "text/plain"));
+        Assert.Equal(400, plain.Code);
+        Assert.Equal("Content type error", plain.Error);
+
+        var empty = await Http.SendAsync(HttpMethod.Post, $"/collections/{name}/points/scroll", configure: r =>
+            r.Content = new StringContent("", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(400, empty.Code);
+        Assert.StartsWith("Format error in JSON body", empty.Error);
+    }
 }

@@ -142,6 +142,21 @@ public sealed class ShardSnapshotTests(EmulatorFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Shard_upload_of_a_collection_snapshot_or_junk_is_400_and_leaves_the_shard_alone()
+    {
+        var name = await SeedAsync(points: 20, shards: 1);
+        var collectionSnapshot = (await Http.PostAsync($"/collections/{name}/snapshots")).Result!["name"]!.GetValue<string>();
+        var file = await Http.DownloadToFileAsync($"/collections/{name}/snapshots/{collectionSnapshot}", Path.Combine(_scratch, "c.snapshot"));
+        var wrongKind = await Http.UploadAsync($"/collections/{name}/shards/0/snapshots/upload", file);
+        Assert.Equal(400, wrongKind.Code);
+
+        var junk = Path.Combine(_scratch, "junk.snapshot");
+        await File.WriteAllTextAsync(junk, "definitely not a tar archive");
+        Assert.Equal(400, (await Http.UploadAsync($"/collections/{name}/shards/0/snapshots/upload", junk)).Code);
+        Assert.Equal(20, (await Http.PostAsync($"/collections/{name}/points/count", new { })).Result!["count"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Shard_upload_to_a_missing_shard_is_404()
     {
         var source = await SeedAsync(points: 10, shards: 1);

@@ -25,26 +25,33 @@ Console.CancelKeyPress += (_, e) =>
 };
 using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
 {
+    // Handle it ourselves so the host is disposed (background work awaited, temp data dir removed).
     context.Cancel = true;
     stop.Cancel();
 });
 
-await using var host = await QdrantEmulatorHost.StartAsync(commandLine.Options, stop.Token);
-foreach (var seed in commandLine.Seeds)
-{
-    await host.SeedCollectionAsync(seed.Name, seed.Points, seed.Dimensions, seed.Distance, seed.Shards, ct: stop.Token);
-    Console.Error.WriteLine($"seeded {seed.Name}: {seed.Points} points x {seed.Dimensions} dims, {seed.Shards} shard(s), {seed.Distance}");
-}
-
-Console.Out.WriteLine($"qdrant-emulator listening on {host.BaseAddress.ToString().TrimEnd('/')} (Qdrant {host.Version}, snapshots in {host.SnapshotsDirectory})");
-Console.Out.Flush();
 try
 {
+    await using var host = await QdrantEmulatorHost.StartAsync(commandLine.Options, stop.Token);
+    foreach (var seed in commandLine.Seeds)
+    {
+        await host.SeedCollectionAsync(seed.Name, seed.Points, seed.Dimensions, seed.Distance, seed.Shards, ct: stop.Token);
+        Console.Error.WriteLine($"seeded {seed.Name}: {seed.Points} points x {seed.Dimensions} dims, {seed.Shards} shard(s), {seed.Distance}");
+    }
+
+    Console.Out.WriteLine($"qdrant-emulator listening on {host.BaseAddress.ToString().TrimEnd('/')} (Qdrant {host.Version}, snapshots in {host.SnapshotsDirectory})");
+    Console.Out.Flush();
     await Task.Delay(Timeout.Infinite, stop.Token);
 }
-catch (OperationCanceledException)
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {
     Console.Error.WriteLine("qdrant-emulator stopping");
+}
+catch (IOException e)
+{
+    // Typically the port is taken.
+    Console.Error.WriteLine($"qdrant-emulator: {e.Message}");
+    return 1;
 }
 
 return 0;

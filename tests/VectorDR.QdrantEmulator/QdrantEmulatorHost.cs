@@ -87,6 +87,11 @@ public sealed class QdrantEmulatorHost : IAsyncDisposable
         {
             await app.DisposeAsync();
             await node.DisposeAsync();
+            if (owned is not null)
+            {
+                Directory.Delete(owned, recursive: true);
+            }
+
             throw;
         }
 

@@ -27,8 +27,15 @@ internal static class BackupCommand
         topK.Validators.Add(r => { if (r.GetValue(topK) is < 1 or > 1000) r.AddError("--top-k must be between 1 and 1000"); });
         var policy = new Option<string?>("--policy") { Description = "Name of the policy this backup belongs to (recorded in the manifest)" };
 
+        var mode = new Option<BackupMode>("--mode")
+        {
+            Description = "stream: each shard streams from Qdrant straight to the location, no snapshot file on Qdrant's disk (Qdrant 1.12+); " +
+                          "snapshot: a collection snapshot is created on Qdrant's disk, copied, then deleted; auto (default): stream when supported",
+            DefaultValueFactory = _ => BackupMode.Auto,
+            HelpName = "auto|stream|snapshot",
+        };
         var locks = new LockOptions();
-        var command = new Command("backup", "Back up collections from Qdrant into a backup location") { collections, all, to, probes, topK, policy };
+        var command = new Command("backup", "Back up collections from Qdrant into a backup location") { collections, all, to, mode, probes, topK, policy };
         locks.AddTo(command);
         Connections.AddQdrantOptions(command);
         command.WithCommonOptions();
@@ -50,12 +57,13 @@ internal static class BackupCommand
                 TopK = parse.GetValue(topK),
                 Policy = parse.GetValue(policy),
                 PutOptions = locks.Read(parse, scope.Time),
+                Mode = parse.GetValue(mode),
             }, cancellationToken);
             return new CommandOutcome(new { succeeded = true, backup = result }, ExitCodes.Success, w =>
             {
-                w.WriteLine($"Backup {result.BackupId} committed to {result.Location}");
+                w.WriteLine($"Backup {result.BackupId} committed to {result.Location} ({result.Mode.ToString().ToLowerInvariant()} mode)");
                 foreach (var c in result.Collections)
-                    w.WriteLine($"  {c.Name}: {c.Points} points, {Bytes.Format(c.SizeBytes)}, {c.Probes} probes");
+                    w.WriteLine($"  {c.Name}: {c.Points} points, {c.Parts} part(s), {Bytes.Format(c.SizeBytes)}, {c.Probes} probes");
                 w.WriteLine($"  {Bytes.Format(result.SizeBytes)} in {result.DurationSeconds:0.0} s ({Bytes.Rate(result.SizeBytes, result.DurationSeconds)})");
             });
         });

@@ -67,7 +67,10 @@ public sealed class LeaderElectionService(IKubernetes kubernetes, IOptions<Opera
             };
             elector.OnStoppedLeading += () =>
             {
-                logger.LogWarning("Lost lease {Namespace}/{Lease}; stopping reconcilers", ns, _settings.LeaseName);
+                if (stoppingToken.IsCancellationRequested)
+                    logger.LogInformation("Shutting down: giving up lease {Namespace}/{Lease}", ns, _settings.LeaseName);
+                else
+                    logger.LogWarning("Lost lease {Namespace}/{Lease}; stopping reconcilers", ns, _settings.LeaseName);
                 StepDown();
             };
             elector.OnNewLeader += leader => logger.LogInformation("Lease {Lease} is held by {Leader}", _settings.LeaseName, leader);
@@ -124,7 +127,33 @@ public sealed class LeaderElectionService(IKubernetes kubernetes, IOptions<Opera
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        var wasLeader = IsLeader;
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         StepDown();
+        if (wasLeader && _settings.Enabled) await ReleaseAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// On a graceful shutdown, gives the lease up (controller-runtime's ReleaseOnCancel) so the standby takes over at
+    /// its next retry instead of waiting for the lease to expire. The workers are already stopped at this point.
+    /// </summary>
+    private async Task ReleaseAsync(CancellationToken cancellationToken)
+    {
+        var ns = _settings.LeaseNamespace ?? Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? "default";
+        try
+        {
+            var lease = await kubernetes.CoordinationV1.ReadNamespacedLeaseAsync(_settings.LeaseName, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (lease.Spec?.HolderIdentity != Identity) return;
+            // Empty, not null: KubernetesClient's LeaderElector treats a null holder as "no lease" and tries to create one (409 forever).
+            lease.Spec.HolderIdentity = "";
+            lease.Spec.LeaseDurationSeconds = 1;
+            await kubernetes.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, _settings.LeaseName, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("Released lease {Namespace}/{Lease}", ns, _settings.LeaseName);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Best effort: the lease expires on its own.
+            logger.LogWarning(e, "Could not release lease {Namespace}/{Lease}", ns, _settings.LeaseName);
+        }
     }
 }

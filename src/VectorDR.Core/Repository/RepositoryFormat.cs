@@ -17,8 +17,12 @@ namespace VectorDR.Core.Repository;
 public static class RepositoryFormat
 {
     public const int CurrentMajor = 1;
-    public const int CurrentMinor = 0;
-    public static readonly string CurrentVersion = $"{CurrentMajor}.{CurrentMinor}";
+
+    /// <summary>Format of backups made of collection snapshots (one part per collection).</summary>
+    public const string CollectionPartsVersion = "1.0";
+
+    /// <summary>Format of backups with per-shard parts: a 1.0 reader would mistake them for collection snapshots.</summary>
+    public const string ShardPartsVersion = "1.1";
 
     public const string BackupsPrefix = "backups/";
     public const string ManifestFileName = "manifest.json";

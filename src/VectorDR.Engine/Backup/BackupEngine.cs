@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using Microsoft.Extensions.Logging;
 using VectorDR.Core.Errors;
@@ -24,6 +25,26 @@ public sealed record BackupOptions
     public string? Policy { get; init; }
 
     public PutOptions? PutOptions { get; init; }
+
+    public BackupMode Mode { get; init; } = BackupMode.Auto;
+
+    /// <summary>Shards streamed at the same time in stream mode.</summary>
+    public int ShardsInFlight { get; init; } = 2;
+}
+
+public enum BackupMode
+{
+    /// <summary>Stream when the server supports it (Qdrant 1.12+), else snapshot.</summary>
+    Auto,
+
+    /// <summary>
+    /// Each shard's snapshot streamed straight from Qdrant (<c>GET …/shards/{id}/snapshot</c>): no archive is written
+    /// on Qdrant's disk at all. One part per shard (format 1.1).
+    /// </summary>
+    Stream,
+
+    /// <summary>A collection snapshot created on Qdrant's disk, downloaded, then deleted. One part per collection.</summary>
+    Snapshot,
 }
 
 public sealed record BackupResult(
@@ -34,19 +55,25 @@ public sealed record BackupResult(
     double DurationSeconds,
     long SizeBytes,
     long Points,
-    IReadOnlyList<CollectionBackupResult> Collections);
+    IReadOnlyList<CollectionBackupResult> Collections,
+    BackupMode Mode);
 
 public sealed record CollectionBackupResult(string Name, long Points, long SizeBytes, int Parts, int Probes);
 
 /// <summary>
-/// Qdrant → SHA-256 → object store, one collection snapshot at a time, then the manifest last. Nothing is staged:
-/// the snapshot download is hashed as it streams into the store. On failure every part already written is removed
-/// (best effort; <c>vectordr gc</c> finds the rest) and no manifest exists, so the run leaves no backup that looks
-/// complete. The snapshot created on Qdrant's disk is always deleted.
+/// Qdrant → SHA-256 → object store, then the manifest last. Nothing is staged: snapshot bytes are hashed as they
+/// stream into the store. In stream mode (the default on Qdrant 1.12+) each shard's snapshot is produced by Qdrant
+/// straight into the HTTP response, so a backup costs the database no disk at all; in snapshot mode a collection
+/// snapshot is created on Qdrant's disk, streamed, and always deleted again. On failure every part already written
+/// is removed (best effort; <c>vectordr gc</c> finds the rest) and no manifest exists, so a run never leaves a
+/// backup that looks complete.
 /// </summary>
 public sealed class BackupEngine(IQdrantClient qdrant, IObjectStore store, TimeProvider time, ILogger<BackupEngine> logger,
     IOperationObserver? observer = null)
 {
+    /// <summary>The first Qdrant release with the streaming shard snapshot endpoint.</summary>
+    public static readonly Version StreamingSince = new(1, 12);
+
     private readonly IOperationObserver _observer = observer ?? NullOperationObserver.Instance;
     private readonly BackupRepository _repository = new(store);
 
@@ -58,6 +85,7 @@ public sealed class BackupEngine(IQdrantClient qdrant, IObjectStore store, TimeP
         logger.LogInformation("Backup {BackupId} of {Source} to {Location} started", backupId, source, store.DisplayLocation);
 
         var version = await qdrant.GetVersionAsync(cancellationToken).ConfigureAwait(false);
+        var mode = ChooseMode(options.Mode, version.Version);
         var cluster = await QdrantErrors.Guard(qdrant, "read the cluster status", () => qdrant.GetClusterAsync(cancellationToken)).ConfigureAwait(false);
         var collections = await ResolveCollectionsAsync(options.Collections, cancellationToken).ConfigureAwait(false);
 
@@ -67,19 +95,20 @@ public sealed class BackupEngine(IQdrantClient qdrant, IObjectStore store, TimeP
             infos[name] = await GetCollectionAsync(name, cancellationToken).ConfigureAwait(false);
         var aliases = await QdrantErrors.Guard(qdrant, "list aliases", () => qdrant.ListAliasesAsync(cancellationToken)).ConfigureAwait(false);
 
-        var written = new List<string>();
+        var written = new ConcurrentBag<string>();
         try
         {
             var manifests = new List<CollectionManifest>();
             foreach (var name in collections)
             {
-                manifests.Add(await BackUpCollectionAsync(backupId, name, infos[name], aliases, options, written, cancellationToken)
+                manifests.Add(await BackUpCollectionAsync(backupId, name, infos[name], aliases, mode, options, written, cancellationToken)
                     .ConfigureAwait(false));
             }
 
             var manifest = new BackupManifest
             {
-                FormatVersion = RepositoryFormat.CurrentVersion,
+                // Shard parts need a 1.1 reader; collection-snapshot backups stay readable by 1.0 readers.
+                FormatVersion = mode == BackupMode.Stream ? RepositoryFormat.ShardPartsVersion : RepositoryFormat.CollectionPartsVersion,
                 BackupId = backupId,
                 Policy = options.Policy,
                 CreatedBy = "vectordr " + ToolVersion,
@@ -97,13 +126,13 @@ public sealed class BackupEngine(IQdrantClient qdrant, IObjectStore store, TimeP
             };
             _observer.Step($"Committing backup {backupId} (manifest written last)");
             await _repository.WriteManifestAsync(manifest, options.PutOptions, cancellationToken).ConfigureAwait(false);
-            logger.LogInformation("Backup {BackupId} committed: {Collections} collections, {Bytes} bytes", backupId, manifests.Count,
-                manifest.TotalSizeBytes);
+            logger.LogInformation("Backup {BackupId} committed: {Collections} collections, {Bytes} bytes, {Mode} mode", backupId,
+                manifests.Count, manifest.TotalSizeBytes, mode);
 
             return new BackupResult(backupId, store.DisplayLocation, startedAt, manifest.CompletedAt,
                 (manifest.CompletedAt - startedAt).TotalSeconds, manifest.TotalSizeBytes, manifest.TotalPoints,
                 manifests.Select(m => new CollectionBackupResult(m.Name, m.PointCount, m.Parts.Sum(p => p.SizeBytes), m.Parts.Count,
-                    m.Probes?.Probes.Count ?? 0)).ToList());
+                    m.Probes?.Probes.Count ?? 0)).ToList(), mode);
         }
         catch
         {
@@ -114,6 +143,27 @@ public sealed class BackupEngine(IQdrantClient qdrant, IObjectStore store, TimeP
 
     internal static string ToolVersion =>
         typeof(BackupEngine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    private BackupMode ChooseMode(BackupMode requested, string serverVersion)
+    {
+        var streams = !Version.TryParse(serverVersion.Split('-', '+')[0], out var v) || v >= StreamingSince;
+        switch (requested)
+        {
+            case BackupMode.Stream when !streams:
+                throw new InvalidInputException(
+                    $"Qdrant {serverVersion} at {qdrant.BaseAddress} cannot stream shard snapshots (Qdrant {StreamingSince}+); use --mode snapshot");
+            case BackupMode.Auto when !streams:
+                _observer.Step($"Qdrant {serverVersion} cannot stream shard snapshots (needs {StreamingSince}+): falling back to snapshot mode, " +
+                               "which needs free disk on the Qdrant node for one collection snapshot at a time");
+                logger.LogWarning("Qdrant {Version} predates streaming shard snapshots; using snapshot mode", serverVersion);
+                return BackupMode.Snapshot;
+            case BackupMode.Auto:
+                _observer.Step("Stream mode: each shard streams from Qdrant straight to the repository (no snapshot file on Qdrant's disk)");
+                return BackupMode.Stream;
+            default:
+                return requested;
+        }
+    }
 
     private async Task<IReadOnlyList<string>> ResolveCollectionsAsync(IReadOnlyList<string> requested, CancellationToken cancellationToken)
     {
@@ -137,25 +187,17 @@ public sealed class BackupEngine(IQdrantClient qdrant, IObjectStore store, TimeP
     }
 
     private async Task<CollectionManifest> BackUpCollectionAsync(string backupId, string name, CollectionInfo info,
-        IReadOnlyList<AliasDescription> aliases, BackupOptions options, List<string> written, CancellationToken cancellationToken)
+        IReadOnlyList<AliasDescription> aliases, BackupMode mode, BackupOptions options, ConcurrentBag<string> written,
+        CancellationToken cancellationToken)
     {
         _observer.Step($"Collection '{name}': counting points and sampling {options.Probes} probe queries");
         var countBefore = await qdrant.CountAsync(name, exact: true, cancellationToken).ConfigureAwait(false);
         var probes = await Probes.CaptureAsync(qdrant, info, name, options.Probes, options.TopK, seed: backupId.GetHashCode(StringComparison.Ordinal),
             cancellationToken).ConfigureAwait(false);
 
-        _observer.Step($"Collection '{name}': creating a snapshot on Qdrant");
-        var snapshot = await QdrantErrors.Guard(qdrant, $"create a snapshot of collection '{name}' (needs write access)",
-            () => qdrant.CreateSnapshotAsync(name, cancellationToken)).ConfigureAwait(false);
-        PartManifest part;
-        try
-        {
-            part = await StorePartAsync(backupId, name, snapshot, options.PutOptions, written, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            await DeleteSnapshotAsync(name, snapshot.Name).ConfigureAwait(false);
-        }
+        var parts = mode == BackupMode.Stream
+            ? await StreamShardsAsync(backupId, name, options, written, cancellationToken).ConfigureAwait(false)
+            : [await SnapshotCollectionAsync(backupId, name, options.PutOptions, written, cancellationToken).ConfigureAwait(false)];
 
         var countAfter = await qdrant.CountAsync(name, exact: true, cancellationToken).ConfigureAwait(false);
         if (countAfter != countBefore)
@@ -169,44 +211,95 @@ public sealed class BackupEngine(IQdrantClient qdrant, IObjectStore store, TimeP
             Aliases = aliases.Where(a => a.CollectionName == name).Select(a => a.AliasName).Order(StringComparer.Ordinal).ToList(),
             PointCount = countAfter,
             PointCountBeforeSnapshot = countAfter == countBefore ? null : countBefore,
-            Parts = [part with { Points = countAfter == countBefore ? countAfter : null }],
+            Parts = mode == BackupMode.Snapshot && countAfter == countBefore ? [parts[0] with { Points = countAfter }] : parts,
             Probes = probes,
         };
     }
 
-    private async Task<PartManifest> StorePartAsync(string backupId, string collection, SnapshotDescription snapshot,
-        PutOptions? putOptions, List<string> written, CancellationToken cancellationToken)
+    private async Task<PartManifest> SnapshotCollectionAsync(string backupId, string collection, PutOptions? putOptions,
+        ConcurrentBag<string> written, CancellationToken cancellationToken)
     {
-        var partKey = RepositoryFormat.CollectionPartKey(collection);
-        var key = RepositoryFormat.BackupDirectory(backupId) + partKey;
-        using var transfer = _observer.BeginTransfer($"{collection} → {partKey}", snapshot.Size);
+        _observer.Step($"Collection '{collection}': creating a snapshot on Qdrant");
+        var snapshot = await QdrantErrors.Guard(qdrant, $"create a snapshot of collection '{collection}' (needs write access)",
+            () => qdrant.CreateSnapshotAsync(collection, cancellationToken)).ConfigureAwait(false);
+        try
+        {
+            var partKey = RepositoryFormat.CollectionPartKey(collection);
+            var download = await qdrant.OpenSnapshotAsync(collection, snapshot.Name, cancellationToken).ConfigureAwait(false);
+            var (size, sha256) = await StorePartAsync(backupId, partKey, download, $"snapshot {snapshot.Name} of collection '{collection}'",
+                snapshot.Size, putOptions, written, cancellationToken).ConfigureAwait(false);
+            if (size != snapshot.Size)
+                throw new OperationFailedException(
+                    $"snapshot {snapshot.Name} of collection '{collection}' arrived with {size} bytes, Qdrant announced {snapshot.Size}");
+            if (snapshot.Checksum is { } expected && !string.Equals(expected, sha256, StringComparison.OrdinalIgnoreCase))
+                throw new OperationFailedException(
+                    $"snapshot {snapshot.Name} of collection '{collection}' arrived with SHA-256 {sha256}, Qdrant computed {expected}: corrupted in transit");
+            return new PartManifest
+            {
+                Key = partKey, Contents = PartContents.Collection, SizeBytes = size, Sha256 = sha256, SnapshotName = snapshot.Name,
+            };
+        }
+        finally
+        {
+            await DeleteSnapshotAsync(collection, snapshot.Name).ConfigureAwait(false);
+        }
+    }
 
-        var download = await qdrant.OpenSnapshotAsync(collection, snapshot.Name, cancellationToken).ConfigureAwait(false);
-        var hashing = new HashingReadStream(download, progress: transfer);
-        long size;
+    private async Task<IReadOnlyList<PartManifest>> StreamShardsAsync(string backupId, string collection, BackupOptions options,
+        ConcurrentBag<string> written, CancellationToken cancellationToken)
+    {
+        var placement = await qdrant.GetCollectionClusterAsync(collection, cancellationToken).ConfigureAwait(false);
+        var remote = placement.RemoteShards.Select(r => r.ShardId).Except(placement.LocalShards.Select(l => l.ShardId)).ToList();
+        if (remote.Count > 0)
+            throw new InvalidInputException(
+                $"collection '{collection}' has shards {string.Join(", ", remote)} on other peers than {qdrant.BaseAddress}; " +
+                "stream mode reads shards from the node it talks to: point --qdrant at a node holding a replica of every shard, or use --mode snapshot per node");
+
+        _observer.Step($"Collection '{collection}': streaming {placement.LocalShards.Count} shard(s), {options.ShardsInFlight} at a time");
+        var parts = new ConcurrentBag<PartManifest>();
+        await Parallel.ForEachAsync(placement.LocalShards.OrderBy(s => s.ShardId),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.ShardsInFlight), CancellationToken = cancellationToken },
+            async (shard, ct) =>
+            {
+                var what = $"shard {shard.ShardId} of collection '{collection}'";
+                var download = await QdrantErrors.Guard(qdrant,
+                    $"stream {what}: streaming a shard snapshot needs write access to the collection (snapshot mode needs it too; use a read-write key)",
+                    () => qdrant.OpenShardSnapshotStreamAsync(collection, shard.ShardId, ct)).ConfigureAwait(false);
+                var partKey = RepositoryFormat.ShardPartKey(collection, shard.ShardId);
+                var (size, sha256) = await StorePartAsync(backupId, partKey, download, what, null, options.PutOptions, written, ct)
+                    .ConfigureAwait(false);
+                parts.Add(new PartManifest
+                {
+                    Key = partKey,
+                    Contents = PartContents.Shard,
+                    ShardId = shard.ShardId,
+                    SizeBytes = size,
+                    Sha256 = sha256,
+                    Points = shard.PointsCount,
+                    SnapshotName = download.SnapshotName,
+                });
+            }).ConfigureAwait(false);
+        return parts.OrderBy(p => p.ShardId).ToList();
+    }
+
+    /// <summary>
+    /// Streams one part into the store: read-ahead (keeps Qdrant's stream flowing while the store writes, on another
+    /// core) → tar-end check (a cut stream is refused before the store commits it) → SHA-256 on the fly.
+    /// </summary>
+    private async Task<(long Size, string Sha256)> StorePartAsync(string backupId, string partKey, Stream download, string what,
+        long? expectedSize, PutOptions? putOptions, ConcurrentBag<string> written, CancellationToken cancellationToken)
+    {
+        var key = RepositoryFormat.BackupDirectory(backupId) + partKey;
+        using var transfer = _observer.BeginTransfer($"{what} → {partKey}", expectedSize);
+        var hashing = new HashingReadStream(new TarEndCheckingStream(new ReadAheadStream(download), what), progress: transfer);
         await using (hashing.ConfigureAwait(false))
         {
             // Recorded before the write: a write that fails half-way may still have left data behind to remove.
             written.Add(key);
-            size = await store.PutAsync(key, hashing, (putOptions ?? new PutOptions()) with { ExpectedSize = snapshot.Size }, cancellationToken)
+            var size = await store.PutAsync(key, hashing, (putOptions ?? new PutOptions()) with { ExpectedSize = expectedSize }, cancellationToken)
                 .ConfigureAwait(false);
+            return (size, hashing.Sha256);
         }
-
-        if (size != snapshot.Size)
-            throw new OperationFailedException(
-                $"snapshot {snapshot.Name} of collection '{collection}' arrived with {size} bytes, Qdrant announced {snapshot.Size}");
-        if (snapshot.Checksum is { } expected && !string.Equals(expected, hashing.Sha256, StringComparison.OrdinalIgnoreCase))
-            throw new OperationFailedException(
-                $"snapshot {snapshot.Name} of collection '{collection}' arrived with SHA-256 {hashing.Sha256}, Qdrant computed {expected}: corrupted in transit");
-
-        return new PartManifest
-        {
-            Key = partKey,
-            Contents = PartContents.Collection,
-            SizeBytes = size,
-            Sha256 = hashing.Sha256,
-            SnapshotName = snapshot.Name,
-        };
     }
 
     /// <summary>Qdrant's snapshot is a full copy on the node's disk: it goes whatever happened, even on cancellation.</summary>

@@ -113,6 +113,11 @@ public sealed class RestoreEngine(IQdrantClient qdrant, IObjectStore store, Time
 
         foreach (var (collection, mapping) in plan)
         {
+            if (collection.Parts.Any(p => p.Contents == PartContents.Shard))
+            {
+                await RestoreShardsAsync(manifest.BackupId, collection, mapping.To, options.Transfer, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
             foreach (var part in collection.Parts)
                 await RecoverPartAsync(manifest.BackupId, mapping.To, part, options.Transfer, cancellationToken).ConfigureAwait(false);
         }
@@ -203,17 +208,54 @@ public sealed class RestoreEngine(IQdrantClient qdrant, IObjectStore store, Time
         }
     }
 
+    /// <summary>
+    /// Per-shard backup: the collection is created from the manifest (Qdrant's shard recovery neither creates it nor
+    /// checks vectors), then every shard is recovered from its part. If anything fails, a collection this restore
+    /// created is removed again, so no half-restored collection is left to be mistaken for a good one.
+    /// </summary>
+    private async Task RestoreShardsAsync(string backupId, CollectionManifest collection, string target, TransferMode mode,
+        CancellationToken cancellationToken)
+    {
+        var created = false;
+        if (!await qdrant.CollectionExistsAsync(target, cancellationToken).ConfigureAwait(false))
+        {
+            _observer.Step($"'{target}': creating the collection as recorded (shard_number, vectors, payload indexes)");
+            await QdrantErrors.Guard(qdrant, $"create collection '{target}' (needs manage access)",
+                () => qdrant.CreateCollectionAsync(target, CollectionRecreation.CreateBody(collection), cancellationToken)).ConfigureAwait(false);
+            created = true;
+        }
+
+        try
+        {
+            foreach (var (field, schema) in CollectionRecreation.PayloadIndexes(collection))
+                await qdrant.CreatePayloadIndexAsync(target, field, schema, cancellationToken).ConfigureAwait(false);
+            foreach (var part in collection.Parts.OrderBy(p => p.ShardId))
+                await RecoverPartAsync(backupId, target, part, mode, cancellationToken).ConfigureAwait(false);
+        }
+        catch when (created)
+        {
+            logger.LogWarning("Removing collection {Collection}: its restore did not complete", target);
+            await qdrant.DeleteCollectionAsync(target, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
     private async Task RecoverPartAsync(string backupId, string target, PartManifest part, TransferMode mode, CancellationToken cancellationToken)
     {
         var key = BackupRepository.PartKey(backupId, part);
+        var shard = part.Contents == PartContents.Shard ? part.ShardId ?? throw new OperationFailedException(
+            $"part {key} of backup '{backupId}' holds a shard but names none: the manifest is corrupt") : (int?)null;
         if (mode != TransferMode.Stream)
         {
             var url = await store.TryGetReadUrlAsync(key, ReadUrlValidity, cancellationToken).ConfigureAwait(false);
             if (url is not null)
             {
                 _observer.Step($"'{target}': Qdrant recovers {part.Key} from a pre-signed URL");
-                await RecoverAsync(target, part, () => qdrant.RecoverSnapshotAsync(target,
-                    new SnapshotRecoverRequest(url, SnapshotPriority.Snapshot, part.Sha256), cancellationToken)).ConfigureAwait(false);
+                await RecoverAsync(target, part, () => shard is { } id
+                    ? qdrant.RecoverShardSnapshotAsync(target, id, ShardSnapshotRecoverRequest.FromUrl(url, SnapshotPriority.Snapshot, part.Sha256),
+                        cancellationToken)
+                    : qdrant.RecoverSnapshotAsync(target, new SnapshotRecoverRequest(url, SnapshotPriority.Snapshot, part.Sha256),
+                        cancellationToken)).ConfigureAwait(false);
                 return;
             }
             if (mode == TransferMode.Url)
@@ -224,13 +266,16 @@ public sealed class RestoreEngine(IQdrantClient qdrant, IObjectStore store, Time
         _observer.Step($"'{target}': uploading {part.Key} to Qdrant");
         using var transfer = _observer.BeginTransfer($"{part.Key} → {target}", part.SizeBytes);
         var source = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
-        var checkedSource = new HashingReadStream(source, new HashingReadStream.Expectation($"part {key}", part.SizeBytes, part.Sha256), transfer);
+        var checkedSource = new HashingReadStream(new ReadAheadStream(source),
+            new HashingReadStream.Expectation($"part {key}", part.SizeBytes, part.Sha256), transfer);
         await using (checkedSource.ConfigureAwait(false))
         {
-            await RecoverAsync(target, part, () => qdrant.UploadSnapshotAsync(target, checkedSource, fileName, SnapshotPriority.Snapshot,
-                part.Sha256, cancellationToken)).ConfigureAwait(false);
+            await RecoverAsync(target, part, () => shard is { } id
+                ? qdrant.UploadShardSnapshotAsync(target, id, checkedSource, fileName, SnapshotPriority.Snapshot, part.Sha256, cancellationToken)
+                : qdrant.UploadSnapshotAsync(target, checkedSource, fileName, SnapshotPriority.Snapshot, part.Sha256, cancellationToken))
+                .ConfigureAwait(false);
         }
-        await RemoveUploadedFileAsync(target, fileName).ConfigureAwait(false);
+        await RemoveUploadedFileAsync(target, shard, fileName).ConfigureAwait(false);
     }
 
     private async Task RecoverAsync(string target, PartManifest part, Func<Task> recover)
@@ -251,13 +296,16 @@ public sealed class RestoreEngine(IQdrantClient qdrant, IObjectStore store, Time
     }
 
     /// <summary>Qdrant keeps an uploaded snapshot file in its snapshots directory; remove ours so restores cost no disk.</summary>
-    private async Task RemoveUploadedFileAsync(string collection, string fileName)
+    private async Task RemoveUploadedFileAsync(string collection, int? shard, string fileName)
     {
         try
         {
-            var snapshots = await qdrant.ListSnapshotsAsync(collection, CancellationToken.None).ConfigureAwait(false);
-            if (snapshots.Any(s => s.Name == fileName))
-                await qdrant.DeleteSnapshotAsync(collection, fileName, CancellationToken.None).ConfigureAwait(false);
+            var snapshots = shard is { } id
+                ? await qdrant.ListShardSnapshotsAsync(collection, id, CancellationToken.None).ConfigureAwait(false)
+                : await qdrant.ListSnapshotsAsync(collection, CancellationToken.None).ConfigureAwait(false);
+            if (!snapshots.Any(s => s.Name == fileName)) return;
+            if (shard is { } sid) await qdrant.DeleteShardSnapshotAsync(collection, sid, fileName, CancellationToken.None).ConfigureAwait(false);
+            else await qdrant.DeleteSnapshotAsync(collection, fileName, CancellationToken.None).ConfigureAwait(false);
         }
         catch (VectorDRException e)
         {

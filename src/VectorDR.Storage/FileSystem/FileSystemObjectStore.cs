@@ -12,7 +12,7 @@ namespace VectorDR.Storage.FileSystem;
 /// to its target, fsyncs it and renames it into place, so a key shows either the complete old or the complete new
 /// bytes, never a partial file. Putting an existing key replaces it atomically (last writer wins).
 /// </summary>
-public sealed class FileSystemObjectStore : IObjectStore
+public sealed class FileSystemObjectStore : IObjectStore, IStaleUploadJanitor
 {
     /// <summary>Temp files are named <c>.&lt;name&gt;.tmp-&lt;random&gt;</c>; listings skip them and keys may not look like them.</summary>
     internal const string TempMarker = ".tmp-";
@@ -40,7 +40,7 @@ public sealed class FileSystemObjectStore : IObjectStore
         var path = PathFor(key);
         if (options?.Lock is not null)
         {
-            _logger.LogDebug("Object Lock is not supported on the filesystem store; writing {Key} without retention", key);
+            _logger.LogWarning("Object Lock is not supported on the filesystem store; writing {Key} without retention", key);
         }
 
         var directory = Path.GetDirectoryName(path)!;
@@ -106,6 +106,7 @@ public sealed class FileSystemObjectStore : IObjectStore
     {
         var path = PathFor(key);
         cancellationToken.ThrowIfCancellationRequested();
+        if (Directory.Exists(path)) throw new ObjectNotFoundException(DisplayLocation, key); // a folder of other keys, not an object
         try
         {
             Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
@@ -131,8 +132,61 @@ public sealed class FileSystemObjectStore : IObjectStore
 
     public async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        foreach (var (file, key) in EnumerateFiles(prefix, cancellationToken))
+        {
+            if (IsTempFileName(file.Name) || !key.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            yield return ToInfo(key, file);
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <summary>Temp files of puts that are running or died (crash, kill -9): the filesystem's unfinished uploads.</summary>
+    public async IAsyncEnumerable<PendingUpload> ListPendingUploadsAsync(string prefix = "", [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var (file, path) in EnumerateFiles(prefix, cancellationToken))
+        {
+            if (!IsTempFileName(file.Name)) continue;
+            // ".<name>.tmp-<random>" -> the key the put was writing
+            var name = file.Name[1..file.Name.LastIndexOf(TempMarker, StringComparison.Ordinal)];
+            var slash = path.LastIndexOf('/');
+            var key = slash < 0 ? name : $"{path[..slash]}/{name}";
+            if (!key.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            // last write, not creation: a live put keeps writing, so only abandoned files grow old
+            yield return new PendingUpload(key, file.Name, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero));
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    public async Task<int> AbortStaleUploadsAsync(TimeSpan olderThan, string prefix = "", CancellationToken cancellationToken = default)
+    {
+        var cutoff = DateTimeOffset.UtcNow - olderThan;
+        var removed = 0;
+        await foreach (var upload in ListPendingUploadsAsync(prefix, cancellationToken).ConfigureAwait(false))
+        {
+            if (upload.Started >= cutoff) continue;
+            var directory = Path.GetDirectoryName(Path.Combine(Root, upload.Key.Replace('/', Path.DirectorySeparatorChar)))!;
+            var path = Path.Combine(directory, upload.UploadId);
+            try
+            {
+                File.Delete(path);
+                removed++;
+                _logger.LogInformation("Removed stale temporary file {Path} (last written {Started:u})", path, upload.Started);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogWarning(ex, "Could not remove stale temporary file {Path}", path);
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>Files under the deepest directory the prefix fully names, with their '/'-separated path from the root.</summary>
+    private IEnumerable<(FileInfo File, string Path)> EnumerateFiles(string prefix, CancellationToken cancellationToken)
+    {
         ObjectKey.ValidatePrefix(prefix);
-        // Walk only the deepest directory the prefix fully names; the rest of the prefix filters file names.
         var lastSlash = prefix.LastIndexOf('/');
         var startDirectory = lastSlash < 0 ? Root : Path.Combine(Root, prefix[..lastSlash].Replace('/', Path.DirectorySeparatorChar));
         if (!Directory.Exists(startDirectory)) yield break;
@@ -147,19 +201,15 @@ public sealed class FileSystemObjectStore : IObjectStore
         foreach (var file in new DirectoryInfo(startDirectory).EnumerateFiles("*", enumeration))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (IsTempFileName(file.Name)) continue;
-            var key = Path.GetRelativePath(Root, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
-            if (!key.StartsWith(prefix, StringComparison.Ordinal)) continue;
-            yield return ToInfo(key, file);
+            yield return (file, Path.GetRelativePath(Root, file.FullName).Replace(Path.DirectorySeparatorChar, '/'));
         }
-
-        await Task.CompletedTask.ConfigureAwait(false);
     }
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         var path = PathFor(key);
         cancellationToken.ThrowIfCancellationRequested();
+        if (Directory.Exists(path)) return Task.CompletedTask; // a folder of other keys: there is no object to delete
         try
         {
             File.Delete(path);

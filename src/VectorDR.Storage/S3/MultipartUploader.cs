@@ -55,6 +55,9 @@ internal sealed class MultipartUploader(S3Target target, ILogger logger)
                 InputStream = body,
                 AutoCloseStream = false,
                 ContentType = "application/octet-stream",
+                // The body is in memory: one SHA-256 pass and a plain Content-Length body beat aws-chunked framing,
+                // which signs every 64 KiB chunk (CPU) and which some S3-compatible servers handle poorly.
+                UseChunkEncoding = false,
             };
             if (target.Location.Checksum == S3ChecksumMode.WhenSupported) request.ChecksumAlgorithm = ChecksumAlgorithm.CRC32;
             if (options?.Lock is { } lockSettings)
@@ -223,6 +226,7 @@ internal sealed class MultipartUploader(S3Target target, ILogger logger)
                     PartNumber = partNumber,
                     PartSize = length,
                     InputStream = body,
+                    UseChunkEncoding = false, // see PutSingleAsync
                 };
                 if (target.Location.Checksum == S3ChecksumMode.WhenSupported) request.ChecksumAlgorithm = ChecksumAlgorithm.CRC32;
                 target.Encryption.Apply(request);

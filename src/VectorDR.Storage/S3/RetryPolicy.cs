@@ -19,6 +19,7 @@ internal sealed class RetryPolicy(int maxRetries, TimeSpan baseDelay, ILogger lo
         "SlowDown", "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled", "TooManyRequestsException",
         "RequestLimitExceeded", "RequestTimeout", "RequestTimeoutException", "InternalError", "ServiceUnavailable",
         "PriorRequestNotComplete", "BandwidthLimitExceeded", "EC2ThrottledException", "IDPCommunicationError",
+        "RequestTimeTooSkewed", // the SDK corrects its clock offset from this very response, so the retry is signed right
     };
 
     public int MaxRetries => maxRetries;

@@ -28,11 +28,12 @@ public sealed class S3ObjectStore : IObjectStore, IServerSideCopyTarget, IStaleU
     private readonly SemaphoreSlim _lockCheck = new(1, 1);
     private bool _objectLockEnabled;
 
-    private S3ObjectStore(S3Location location, S3TransferOptions transfer, AWSCredentials credentials, S3EncryptionHeaders encryption, ILogger logger)
+    private S3ObjectStore(S3Location location, S3TransferOptions transfer, AWSCredentials credentials, string identity,
+        S3EncryptionHeaders encryption, ILogger logger)
     {
         Location = location;
         _logger = logger;
-        _identity = credentials.GetCredentials().AccessKey;
+        _identity = identity;
         _client = S3ClientFactory.Create(location, transfer, credentials);
         var requests = new S3Requests(new RetryPolicy(transfer.MaxRetries, transfer.RetryBaseDelay, logger), new S3ErrorTranslator(location));
         _target = new S3Target(_client, location, requests, encryption, transfer);
@@ -58,7 +59,18 @@ public sealed class S3ObjectStore : IObjectStore, IServerSideCopyTarget, IStaleU
         var credentials = S3Credentials.Resolve(environment);
         var encryption = S3EncryptionHeaders.Create(location.Encryption, environment);
         var logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<S3ObjectStore>();
-        var store = new S3ObjectStore(location, options.S3, credentials, encryption, logger);
+        string identity;
+        try
+        {
+            // profiles may assume a role or run a credential_process: resolve now, with a clear error
+            identity = (await credentials.GetCredentialsAsync().ConfigureAwait(false)).AccessKey;
+        }
+        catch (AmazonClientException ex)
+        {
+            throw new InvalidInputException($"S3 credentials could not be resolved: {ex.Message}", ex);
+        }
+
+        var store = new S3ObjectStore(location, options.S3, credentials, identity, encryption, logger);
         try
         {
             await store.CheckAsync(options.RequireWritable, cancellationToken).ConfigureAwait(false);

@@ -34,7 +34,7 @@ public sealed class QdrantWorld : IAsyncDisposable
     public HttpClient Http { get; }
     public string Url => Emulator.BaseAddress.ToString();
 
-    public static async Task<QdrantWorld> StartAsync()
+    public static async Task<QdrantWorld> StartAsync(string qdrantVersion = "1.19.0")
     {
         var root = Path.Combine(Path.GetTempPath(), "vdr-engine-tests-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
@@ -43,6 +43,7 @@ public sealed class QdrantWorld : IAsyncDisposable
             ApiKey = AdminKey,
             ReadOnlyApiKey = ReadOnlyKey,
             DataDirectory = Path.Combine(root, "qdrant"),
+            Version = qdrantVersion,
         });
         return new QdrantWorld(emulator, root);
     }
@@ -50,8 +51,14 @@ public sealed class QdrantWorld : IAsyncDisposable
     /// <summary>Common arguments to reach the emulator as an administrator.</summary>
     public string[] Qdrant => ["--qdrant", Url, "--api-key-file", AdminKeyFile];
 
-    public Task SeedAsync(string name, int points = 500, int dimensions = 16, string distance = "Cosine") =>
-        Emulator.SeedCollectionAsync(name, points, dimensions, distance);
+    public Task SeedAsync(string name, int points = 500, int dimensions = 16, string distance = "Cosine", int shards = 1) =>
+        Emulator.SeedCollectionAsync(name, points, dimensions, distance, shards);
+
+    /// <summary>Snapshot files on Qdrant's disk: a backup must leave none behind.</summary>
+    public IEnumerable<string> SnapshotFilesOnQdrant() =>
+        Directory.Exists(Emulator.SnapshotsDirectory)
+            ? Directory.EnumerateFiles(Emulator.SnapshotsDirectory, "*.snapshot", SearchOption.AllDirectories)
+            : [];
 
     public async Task<long> CountAsync(string collection)
     {

@@ -51,7 +51,7 @@ internal sealed class ApiHandler(
                 await Task.Delay(delay, cancellationToken);
             }
 
-            if (faults.TryConsumeFailure(path, out var failure))
+            if (faults.TryConsumeFailure(path + request.QueryString.Value, out var failure))
             {
                 if (failure == 429)
                 {
@@ -182,14 +182,14 @@ internal sealed class ApiHandler(
 
             case "POST" when route.Name is null && route.Subresource is null:
             {
-                var result = resources.Create(type, route.Namespace, await ReadObjectAsync(request, cancellationToken), options);
+                var result = resources.Create(type, route.Namespace, await ReadObjectAsync(request, type, cancellationToken), options);
                 await WriteResultAsync(context, result, cancellationToken);
                 return;
             }
 
             case "PUT" when route.Name is not null:
             {
-                var result = resources.Update(type, route.Namespace, route.Name, await ReadObjectAsync(request, cancellationToken), statusOnly, options);
+                var result = resources.Update(type, route.Namespace, route.Name, await ReadObjectAsync(request, type, cancellationToken), statusOnly, options);
                 await WriteResultAsync(context, result, cancellationToken);
                 return;
             }
@@ -197,12 +197,15 @@ internal sealed class ApiHandler(
             case "PATCH" when route.Name is not null:
             {
                 var contentType = (request.ContentType ?? "").Split(';')[0].Trim().ToLowerInvariant();
+                var patch = await ReadNodeAsync(request, cancellationToken);
                 if (contentType == "application/apply-patch+yaml")
                 {
-                    throw new ApiException(415, "UnsupportedMediaType", "server-side apply (application/apply-patch+yaml) is not supported by the kube-emulator; use client-side apply or a merge patch");
+                    var applied = resources.Apply(type, route.Namespace, route.Name, patch as JsonObject ?? throw ApiException.BadRequest("the apply body must be an object"),
+                        query["fieldManager"].ToString(), statusOnly, options);
+                    await WriteResultAsync(context, applied, cancellationToken);
+                    return;
                 }
 
-                var patch = await ReadNodeAsync(request, cancellationToken);
                 var result = resources.Patch(type, route.Namespace, route.Name, contentType, patch, statusOnly, options);
                 await WriteResultAsync(context, result, cancellationToken);
                 return;
@@ -283,6 +286,11 @@ internal sealed class ApiHandler(
 
     private static async Task<JsonNode?> ReadNodeAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        if ((request.ContentType ?? "").Contains("protobuf", StringComparison.OrdinalIgnoreCase))
+        {
+            throw ApiException.UnsupportedMediaType(request.ContentType!);
+        }
+
         using var reader = new StreamReader(request.Body, Encoding.UTF8);
         var text = await reader.ReadToEndAsync(cancellationToken);
         if (string.IsNullOrWhiteSpace(text))
@@ -299,8 +307,17 @@ internal sealed class ApiHandler(
         return JsonNode.Parse(text);
     }
 
-    private static async Task<JsonObject> ReadObjectAsync(HttpRequest request, CancellationToken cancellationToken) =>
-        await ReadNodeAsync(request, cancellationToken) as JsonObject ?? throw ApiException.BadRequest("the request body must be a JSON object");
+    private static async Task<JsonObject> ReadObjectAsync(HttpRequest request, ResourceType type, CancellationToken cancellationToken)
+    {
+        if ((request.ContentType ?? "").StartsWith("application/vnd.kubernetes.protobuf", StringComparison.OrdinalIgnoreCase))
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, cancellationToken);
+            return Protobuf.KubeProtobuf.Decode(buffer.ToArray(), type);
+        }
+
+        return await ReadNodeAsync(request, cancellationToken) as JsonObject ?? throw ApiException.BadRequest("the request body must be a JSON object");
+    }
 
     private static async Task<DeleteRequest> ReadDeleteAsync(HttpRequest request, CancellationToken cancellationToken)
     {

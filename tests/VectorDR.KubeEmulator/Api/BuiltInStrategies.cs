@@ -32,8 +32,8 @@ internal sealed class BuiltInStrategies
                 break;
             case ("", "pods"):
                 var spec = obj["spec"] as JsonObject ?? new JsonObject();
-                spec["restartPolicy"] ??= "Always";
                 obj["spec"] = spec;
+                DefaultPodSpec(spec, "Always");
                 obj["status"] = new JsonObject { ["phase"] = "Pending", ["qosClass"] = "BestEffort" };
                 break;
             case ("batch", "jobs"):
@@ -86,7 +86,7 @@ internal sealed class BuiltInStrategies
                     yield return FieldError.Required("spec.template.spec.containers");
                 }
 
-                if (old is not null && !JsonNode.DeepEquals(WithoutGeneratedLabels(obj["spec"]?["template"]), WithoutGeneratedLabels(old["spec"]?["template"])))
+                if (old is not null && !JsonNode.DeepEquals(obj["spec"]?["template"], old["spec"]?["template"]))
                 {
                     yield return FieldError.Invalid("spec.template", "core.PodTemplateSpec{...}", "field is immutable");
                 }
@@ -109,8 +109,6 @@ internal sealed class BuiltInStrategies
     }
 
     private static bool IsImmutable(JsonObject? old) => old is not null && old["immutable"] is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.True;
-
-    private static JsonNode? WithoutGeneratedLabels(JsonNode? template) => template?.DeepClone();
 
     /// <summary>stringData is write-only: merged into data (base64) and never stored, as the real server does.</summary>
     private static void NormalizeSecret(JsonObject secret)
@@ -153,6 +151,36 @@ internal sealed class BuiltInStrategies
         }
     }
 
+    /// <summary>The pod spec defaults the real server fills in (visible in every GET, so drift checks see them too).</summary>
+    private static void DefaultPodSpec(JsonObject spec, string? restartPolicy)
+    {
+        if (restartPolicy is not null)
+        {
+            spec["restartPolicy"] ??= restartPolicy;
+        }
+
+        spec["dnsPolicy"] ??= "ClusterFirst";
+        spec["schedulerName"] ??= "default-scheduler";
+        spec["securityContext"] ??= new JsonObject();
+        spec["terminationGracePeriodSeconds"] ??= 30;
+        foreach (var list in new[] { "initContainers", "containers" })
+        {
+            foreach (var container in (spec[list] as JsonArray)?.OfType<JsonObject>() ?? [])
+            {
+                var image = container["image"]?.GetValue<string>() ?? "";
+                var tagged = image.Contains('@', StringComparison.Ordinal) || (image.LastIndexOf(':') > image.LastIndexOf('/') && !image.EndsWith(":latest", StringComparison.Ordinal));
+                container["imagePullPolicy"] ??= tagged ? "IfNotPresent" : "Always";
+                container["terminationMessagePath"] ??= "/dev/termination-log";
+                container["terminationMessagePolicy"] ??= "File";
+                container["resources"] ??= new JsonObject();
+                foreach (var port in (container["ports"] as JsonArray)?.OfType<JsonObject>() ?? [])
+                {
+                    port["protocol"] ??= "TCP";
+                }
+            }
+        }
+    }
+
     private static void DefaultJob(JsonObject job)
     {
         var spec = job["spec"] as JsonObject ?? new JsonObject();
@@ -167,6 +195,11 @@ internal sealed class BuiltInStrategies
         spec["selector"] ??= new JsonObject { ["matchLabels"] = new JsonObject { ["batch.kubernetes.io/controller-uid"] = uid } };
         var template = spec["template"] as JsonObject ?? new JsonObject();
         spec["template"] = template;
+        if (template["spec"] is JsonObject podSpec)
+        {
+            DefaultPodSpec(podSpec, null);
+        }
+
         var templateMeta = template["metadata"] as JsonObject ?? new JsonObject();
         template["metadata"] = templateMeta;
         var labels = templateMeta["labels"] as JsonObject ?? new JsonObject();

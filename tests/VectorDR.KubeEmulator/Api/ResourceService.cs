@@ -210,6 +210,52 @@ internal sealed partial class ResourceService
         }
     }
 
+    /// <summary>
+    /// An approximation of server-side apply: creates the object when absent, otherwise merges the applied configuration
+    /// into it (strategic merge for built-ins, JSON merge for custom resources). Field ownership is not tracked, so fields
+    /// a manager stops applying are not removed and apply conflicts (409 with force=false) never occur.
+    /// </summary>
+    public WriteResult Apply(ResourceType type, string? ns, string name, JsonObject applied, string fieldManager, bool statusOnly, WriteOptions options)
+    {
+        if (string.IsNullOrEmpty(fieldManager))
+        {
+            throw ApiException.Invalid("PatchOptions.meta.k8s.io", "meta.k8s.io", "", [FieldError.Required("fieldManager", "is required for apply patch")]);
+        }
+
+        if (string.IsNullOrEmpty(applied["apiVersion"]?.GetValue<string>()) || string.IsNullOrEmpty(applied["kind"]?.GetValue<string>()))
+        {
+            throw ApiException.BadRequest("apiVersion and kind must be set in an apply configuration");
+        }
+
+        lock (_store.Gate)
+        {
+            var key = Key(type, ns, name);
+            if (_store.Get(key) is not { } current)
+            {
+                if (statusOnly)
+                {
+                    throw ApiException.NotFound(type.Resource, type.Group, name);
+                }
+
+                var toCreate = applied.DeepClone().AsObject();
+                Meta.Of(toCreate)["name"] = name;
+                return Create(type, ns, toCreate, options);
+            }
+
+            var original = Present(type, current);
+            var merged = type.IsCustom ? JsonMergePatch.Apply(original, applied) : StrategicMergePatch.Apply(original, applied, _patchMeta.For(type));
+            var candidate = merged as JsonObject ?? throw ApiException.BadRequest("the apply configuration did not produce an object");
+            CheckTypeMeta(type, candidate);
+            CheckIdentity(type, ns, name, candidate);
+            if (Meta.ResourceVersion(candidate) is { Length: > 0 } requested && requested != Meta.ResourceVersion(current))
+            {
+                throw ApiException.Conflict(type.Resource, type.Group, name);
+            }
+
+            return Commit(type, key, current, candidate, statusOnly, options);
+        }
+    }
+
     private WriteResult Commit(ResourceType type, ObjectKey key, JsonObject current, JsonObject candidate, bool statusOnly, WriteOptions options)
     {
         if (statusOnly)
@@ -363,23 +409,29 @@ internal sealed partial class ResourceService
         var warnings = new List<string>();
         errors.AddRange(ValidateName(type, Meta.Name(obj) ?? ""));
         errors.AddRange(ValidateMetadata(obj));
+        IReadOnlyList<string> unknownFields = [];
         if (type.Custom?.Schema is { } schema)
         {
             var outcome = schema.Process(obj, old is null ? null : Present(type, old));
-            if (outcome.UnknownFields.Count > 0)
-            {
-                switch (options.FieldValidation)
-                {
-                    case "Strict":
-                        var list = string.Join(", ", outcome.UnknownFields.Select(f => $"unknown field \"{f}\""));
-                        throw ApiException.BadRequest($"strict decoding error: {list}");
-                    case "Warn":
-                        warnings.AddRange(outcome.UnknownFields.Select(f => $"unknown field \"{f}\""));
-                        break;
-                }
-            }
-
+            unknownFields = outcome.UnknownFields;
             errors.AddRange(outcome.Errors);
+        }
+        else if (!type.IsCustom && _patchMeta.PrunerFor(type) is { } pruner)
+        {
+            unknownFields = pruner.Prune(obj);
+        }
+
+        if (unknownFields.Count > 0)
+        {
+            switch (options.FieldValidation)
+            {
+                case "Strict":
+                    var list = string.Join(", ", unknownFields.Select(f => $"unknown field \"{f}\""));
+                    throw ApiException.BadRequest($"strict decoding error: {list}");
+                case "Warn":
+                    warnings.AddRange(unknownFields.Select(f => $"unknown field \"{f}\""));
+                    break;
+            }
         }
 
         errors.AddRange(_strategies.Validate(type, obj, old));

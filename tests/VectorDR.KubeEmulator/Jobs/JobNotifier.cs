@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using VectorDR.KubeEmulator.Api;
 using VectorDR.KubeEmulator.Storage;
 
@@ -17,7 +16,6 @@ internal sealed class JobNotifier(ObjectStore store, ResourceRegistry registry, 
         }
 
         using var subscription = store.Subscribe(Jobs, store.CurrentResourceVersion);
-        var logger = NullLogger.Instance;
         await foreach (var stored in subscription.Reader.ReadAllAsync(cancellationToken))
         {
             var job = ResourceService.Present(registry.Find("batch", "v1", "jobs")!, stored.Object).DeepClone().AsObject();
@@ -37,7 +35,6 @@ internal sealed class JobNotifier(ObjectStore store, ResourceRegistry registry, 
             {
                 // A failing runner must not stop notifications for later Jobs.
                 Console.Error.WriteLine($"kube-emulator: job runner failed for {Meta.Namespace(job)}/{Meta.Name(job)}: {e.Message}");
-                logger.GetHashCode();
             }
         }
     }

@@ -11,6 +11,9 @@ namespace VectorDR.KubeEmulator.OpenApi;
 internal interface IPatchMetaSource
 {
     IPatchMeta? For(ResourceType type);
+
+    /// <summary>A pruner for a built-in kind's unknown fields, or null when its schema is not available.</summary>
+    BuiltInPruner? PrunerFor(ResourceType type);
 }
 
 /// <summary>
@@ -76,14 +79,27 @@ internal sealed class OpenApiDocuments : IPatchMetaSource
             return null;
         }
 
-        return _rendered.GetOrAdd((gvPath, _registry.Generation), _ =>
+        var generation = _registry.Generation;
+        foreach (var stale in _rendered.Keys.Where(k => k.Generation != generation))
+        {
+            // Documents of earlier registry generations are never asked for again.
+            _rendered.TryRemove(stale, out _);
+        }
+
+        return _rendered.GetOrAdd((gvPath, generation), _ =>
         {
             var json = Encoding.UTF8.GetBytes(Build(gvPath, types).ToJsonString());
             return new Document(json, Convert.ToHexString(SHA512.HashData(json)));
         });
     }
 
-    public IPatchMeta? For(ResourceType type)
+    public IPatchMeta? For(ResourceType type) =>
+        BuiltInKindSchema(type) is var (schema, schemas) ? new SchemaPatchMeta(schema, schemas) : null;
+
+    public BuiltInPruner? PrunerFor(ResourceType type) =>
+        BuiltInKindSchema(type) is var (schema, schemas) ? new BuiltInPruner(schema, schemas) : null;
+
+    private (JsonObject Schema, JsonObject Schemas)? BuiltInKindSchema(ResourceType type)
     {
         if (type.IsCustom || LoadBuiltIn(type.GroupVersionPath) is not { } doc || doc["components"]?["schemas"] is not JsonObject schemas)
         {
@@ -95,7 +111,7 @@ internal sealed class OpenApiDocuments : IPatchMetaSource
             if (schema?["x-kubernetes-group-version-kind"] is JsonArray gvks &&
                 gvks.Any(g => g?["kind"]?.GetValue<string>() == type.Kind && g["group"]?.GetValue<string>() == type.Group && g["version"]?.GetValue<string>() == type.Version))
             {
-                return new SchemaPatchMeta(schema.AsObject(), schemas);
+                return (schema.AsObject(), schemas);
             }
         }
 

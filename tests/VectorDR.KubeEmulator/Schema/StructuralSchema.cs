@@ -248,7 +248,7 @@ internal sealed class StructuralSchema
             }
             else if (schema["additionalProperties"] is JsonObject additionalSchema)
             {
-                Validate(value, additionalSchema, $"{path}[{key}]", errors, oldChild, hasOldChild);
+                Validate(value, additionalSchema, Child(path, key), errors, oldChild, hasOldChild);
             }
         }
 

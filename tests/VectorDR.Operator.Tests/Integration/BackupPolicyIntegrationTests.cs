@@ -1,3 +1,7 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using VectorDR.ControllerRuntime.Entities;
 using static VectorDR.Operator.Tests.Integration.OperatorHarness;
 
@@ -31,6 +35,26 @@ public sealed class BackupPolicyIntegrationTests
         var events = await h.EventsAsync();
         Assert.Contains(events, e => e.Reason == "SecretNotFound" && e.Type == "Warning" && e.InvolvedObject.Name == "p1");
         Assert.Contains(events, e => e.Reason == "Validated" && e.Type == "Normal" && e.InvolvedObject.Name == "p1");
+    }
+
+    [Fact]
+    public async Task Health_readiness_and_metrics_endpoints()
+    {
+        await using var h = await OperatorHarness.StartAsync();
+        var app = await h.StartOperatorAsync("a", leaderElection: false);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        using var http = new HttpClient { BaseAddress = new Uri(address) };
+
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
+        await EventuallyAsync(async () => (await http.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, "ready once informers synced");
+
+        await h.CreateSecretAsync("default", "qdrant", "api-key");
+        await h.CreatePolicyAsync("p1");
+        await EventuallyAsync(async () => (await h.ReadyAsync("p1"))?.Status == ConditionStatus.True, "p1 Ready");
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("controller_runtime_reconcile_total{controller=\"backuppolicy\"", metrics);
+        Assert.Contains("controller_runtime_reconcile_time_seconds_bucket", metrics);
+        Assert.Contains("workqueue_depth", metrics);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using k8s;
 using k8s.Models;
 using VectorDR.ControllerRuntime.Client;

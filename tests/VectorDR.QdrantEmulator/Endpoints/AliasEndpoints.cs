@@ -18,7 +18,7 @@ internal static class AliasEndpoints
         });
         app.MapPost("/collections/aliases", async (HttpContext context) =>
         {
-            var body = await RequestReader.ReadObjectAsync(context, optional: false, context.RequestAborted);
+            var body = await RequestReader.ReadObjectAsync(context, context.RequestAborted);
             if (body["actions"] is not JsonArray actions)
             {
                 throw QdrantApiException.JsonFormat("missing field `actions`");

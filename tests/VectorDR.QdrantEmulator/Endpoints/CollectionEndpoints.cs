@@ -35,14 +35,14 @@ internal static class CollectionEndpoints
         app.MapPut("/collections/{collection}", async (HttpContext context, string collection) =>
         {
             RequestReader.ValidateCollectionName(collection, strict: true);
-            var body = await RequestReader.ReadObjectAsync(context, optional: true, context.RequestAborted);
+            var body = await RequestReader.ReadObjectAsync(context, context.RequestAborted);
             node.Registry.Create(collection, CollectionConfig.FromCreateRequest(body));
             return EnvelopeResult.Ok(true);
         });
 
         app.MapPatch("/collections/{collection}", async (HttpContext context, string collection) =>
         {
-            _ = await RequestReader.ReadObjectAsync(context, optional: true, context.RequestAborted);
+            _ = await RequestReader.ReadObjectAsync(context, context.RequestAborted);
             node.Registry.Get(collection);
             // Accepted and ignored: the emulator has no optimizer/HNSW parameters to change.
             return EnvelopeResult.Ok(true);
@@ -57,7 +57,7 @@ internal static class CollectionEndpoints
         app.MapPut("/collections/{collection}/index", async (HttpContext context, string collection) =>
         {
             var c = node.Registry.Get(collection);
-            var body = await RequestReader.ReadObjectAsync(context, optional: false, context.RequestAborted);
+            var body = await RequestReader.ReadObjectAsync(context, context.RequestAborted);
             var field = RequestReader.OptionalString(body, "field_name") ?? throw QdrantApiException.JsonFormat("missing field `field_name`");
             var schema = body["field_schema"] ?? throw QdrantApiException.BadInput("Can't auto-detect field type, please specify `field_schema` in the request");
             ValidateFieldSchema(schema);

@@ -26,7 +26,7 @@ internal static class ControlEndpoints
         });
         app.MapPost("/__emulator/faults", async (HttpContext context) =>
         {
-            var body = await RequestReader.ReadObjectAsync(context, optional: false, context.RequestAborted);
+            var body = await RequestReader.ReadObjectAsync(context, context.RequestAborted);
             if (body["fail_next"] is JsonObject fail)
             {
                 var retry = fail["retry_after_seconds"]?.GetValue<double>();

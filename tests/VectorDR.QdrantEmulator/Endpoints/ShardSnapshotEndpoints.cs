@@ -64,7 +64,7 @@ internal static class ShardSnapshotEndpoints
         app.MapPut(Base + "/snapshots/recover", async (HttpContext context, string collection, string shard) =>
         {
             var (c, id) = Resolve(node, collection, shard);
-            var request = RecoverRequest.Parse(await RequestReader.ReadObjectAsync(context, optional: false, context.RequestAborted));
+            var request = RecoverRequest.Parse(await RequestReader.ReadObjectAsync(context, context.RequestAborted));
             return await SnapshotResponses.RunAsync(node, context, $"recovery of {c.Name} shard {id}", async ct =>
             {
                 using var local = await node.Recovery.FetchShardLocationAsync(c.Name, id, request.Location, request.ApiKey, ct);
@@ -78,7 +78,7 @@ internal static class ShardSnapshotEndpoints
         {
             RequestReader.ValidateCollectionName(collection, strict: true);
             var (c, id) = Resolve(node, collection, shard);
-            RecoverRequest.ParsePriority(RequestReader.QueryString(context, "priority"));
+            RecoverRequest.ParsePriority(RequestReader.QueryString(context, "priority"), QdrantApiException.QueryFormat);
             var checksum = RequestReader.ValidateChecksum(RequestReader.QueryString(context, "checksum"), "query parameters");
             var wait = RequestReader.QueryBool(context, "wait", true);
 

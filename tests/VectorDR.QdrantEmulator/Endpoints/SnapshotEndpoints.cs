@@ -43,7 +43,7 @@ internal static class SnapshotEndpoints
         app.MapPut("/collections/{collection}/snapshots/recover", async (HttpContext context, string collection) =>
         {
             RequestReader.ValidateCollectionName(collection, strict: false);
-            var request = RecoverRequest.Parse(await RequestReader.ReadObjectAsync(context, optional: false, context.RequestAborted));
+            var request = RecoverRequest.Parse(await RequestReader.ReadObjectAsync(context, context.RequestAborted));
             return await SnapshotResponses.RunAsync(node, context, $"recovery of {collection}", async ct =>
             {
                 using var local = await node.Recovery.FetchCollectionLocationAsync(request.Location, request.ApiKey, ct);
@@ -57,7 +57,7 @@ internal static class SnapshotEndpoints
         {
             // Everything that can be checked without the body is checked first (auth already ran in middleware).
             RequestReader.ValidateCollectionName(collection, strict: true);
-            RecoverRequest.ParsePriority(RequestReader.QueryString(context, "priority"));
+            RecoverRequest.ParsePriority(RequestReader.QueryString(context, "priority"), QdrantApiException.QueryFormat);
             var checksum = RequestReader.ValidateChecksum(RequestReader.QueryString(context, "checksum"), "query parameters");
             var wait = RequestReader.QueryBool(context, "wait", true);
 

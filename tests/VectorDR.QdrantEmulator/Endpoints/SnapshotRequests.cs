@@ -11,15 +11,16 @@ internal sealed record RecoverRequest(string Location, string? Priority, string?
     public static RecoverRequest Parse(JsonObject body)
     {
         var location = RequestReader.OptionalString(body, "location") ?? throw QdrantApiException.JsonFormat("missing field `location`");
-        var priority = ParsePriority(RequestReader.OptionalString(body, "priority"));
+        var priority = ParsePriority(RequestReader.OptionalString(body, "priority"), QdrantApiException.JsonFormat);
         var checksum = RequestReader.ValidateChecksum(RequestReader.OptionalString(body, "checksum"), "JSON body");
         return new RecoverRequest(location, priority, checksum, RequestReader.OptionalString(body, "api_key"));
     }
 
-    public static string? ParsePriority(string? priority) => priority switch
+    /// <summary>Validates <c>priority</c>; <paramref name="error"/> picks the body or query-string wording.</summary>
+    public static string? ParsePriority(string? priority, Func<string, QdrantApiException> error) => priority switch
     {
         null or "no_sync" or "snapshot" or "replica" => priority,
-        _ => throw QdrantApiException.JsonFormat($"unknown variant `{priority}`, expected one of `no_sync`, `snapshot`, `replica`"),
+        _ => throw error($"unknown variant `{priority}`, expected one of `no_sync`, `snapshot`, `replica`"),
     };
 }
 

@@ -225,6 +225,7 @@ internal static class AccessRules
 /// <summary>Passes through a byte budget, then aborts the connection (after the 200 and some body went out).</summary>
 internal sealed class CuttingStream(Stream inner, long budget, HttpContext context) : WriteOnlyStream
 {
+    private static readonly TimeSpan GracePeriod = TimeSpan.FromMilliseconds(250);
     private long _remaining = budget;
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
@@ -240,6 +241,9 @@ internal sealed class CuttingStream(Stream inner, long budget, HttpContext conte
         if (buffer.Length > 0)
         {
             await inner.FlushAsync(cancellationToken);
+            // Abort resets the connection, and a TCP reset can make the peer drop data it has not read yet. Give the
+            // client a moment to take the status line and the first bytes, so it sees "200, some bytes, then broken".
+            await Task.Delay(GracePeriod, CancellationToken.None);
             context.Abort();
             throw new IOException("qdrant-emulator fault: stream cut");
         }

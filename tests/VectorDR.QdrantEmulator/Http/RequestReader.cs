@@ -10,9 +10,17 @@ public static class RequestReader
     /// <summary>Qdrant's default <c>service.max_request_size_mb</c> for JSON bodies.</summary>
     public const long MaxJsonBodyBytes = 32L * 1024 * 1024;
 
-    /// <summary>Reads a JSON object body. An empty body is accepted as <c>{}</c> when <paramref name="optional"/>.</summary>
-    public static async Task<JsonObject> ReadObjectAsync(HttpContext context, bool optional, CancellationToken ct)
+    /// <summary>
+    /// Reads a required JSON object body, like actix's <c>Json&lt;T&gt;</c> extractor: the content type must be JSON
+    /// and an empty body is a deserialisation error (a client that omits either fails against real Qdrant too).
+    /// </summary>
+    public static async Task<JsonObject> ReadObjectAsync(HttpContext context, CancellationToken ct)
     {
+        if (!context.Request.HasJsonContentType())
+        {
+            throw new QdrantApiException(400, "Content type error");
+        }
+
         if (context.Request.ContentLength is > MaxJsonBodyBytes)
         {
             throw QdrantApiException.JsonFormat($"JSON payload ({context.Request.ContentLength} bytes) is larger than allowed (limit: {MaxJsonBodyBytes} bytes).");
@@ -33,7 +41,7 @@ public static class RequestReader
 
         if (buffer.Length == 0)
         {
-            return optional ? new JsonObject() : throw QdrantApiException.JsonFormat("EOF while parsing a value at line 1 column 0");
+            throw QdrantApiException.JsonFormat("EOF while parsing a value at line 1 column 0");
         }
 
         JsonNode? node;

@@ -25,22 +25,24 @@ public static class Scoring
         _ => throw new ArgumentOutOfRangeException(nameof(distance)),
     };
 
-    /// <summary>Qdrant stores Cosine vectors normalised; returns a normalised copy (zero vectors stay zero).</summary>
-    public static float[] Normalize(float[] vector)
+    /// <summary>
+    /// Qdrant stores Cosine vectors normalised. Normalises in place (callers pass arrays they own; no second
+    /// allocation per point) and returns the same array; zero vectors stay zero.
+    /// </summary>
+    public static float[] NormalizeInPlace(float[] vector)
     {
         var norm = MathF.Sqrt(Dot(vector, vector));
-        if (norm is 0 or float.NaN)
+        if (norm is 0 || float.IsNaN(norm))
         {
             return vector;
         }
 
-        var result = new float[vector.Length];
         for (var i = 0; i < vector.Length; i++)
         {
-            result[i] = vector[i] / norm;
+            vector[i] /= norm;
         }
 
-        return result;
+        return vector;
     }
 
     public static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

@@ -8,9 +8,29 @@ namespace VectorDR.QdrantEmulator.Model;
 /// <summary>
 /// Qdrant's <c>ExtendedPointId</c>: an unsigned 64-bit number or a UUID. Ordering follows Qdrant's derived
 /// <c>Ord</c> on the enum: every numeric id sorts before every UUID; UUIDs compare by their 128-bit value.
+/// Stored as two <c>ulong</c>s plus a flag (24 bytes, where a <c>UInt128</c> field would pad it to 48): ids
+/// are kept twice per point (dictionary key and point), which matters for collections of millions of points.
 /// </summary>
-public readonly record struct PointId(bool IsUuid, ulong Number, UInt128 Uuid) : IComparable<PointId>
+public readonly record struct PointId : IComparable<PointId>
 {
+    private readonly ulong _high;
+    private readonly ulong _low;
+
+    public PointId(bool isUuid, ulong number, UInt128 uuid)
+    {
+        IsUuid = isUuid;
+        _high = isUuid ? (ulong)(uuid >> 64) : 0;
+        _low = isUuid ? (ulong)uuid : number;
+    }
+
+    public bool IsUuid { get; }
+
+    /// <summary>The numeric id (0 for UUIDs).</summary>
+    public ulong Number => IsUuid ? 0 : _low;
+
+    /// <summary>The UUID as a 128-bit big-endian value (0 for numeric ids).</summary>
+    public UInt128 Uuid => IsUuid ? new UInt128(_high, _low) : UInt128.Zero;
+
     public static PointId FromNumber(ulong number) => new(false, number, UInt128.Zero);
 
     public static PointId FromGuid(Guid guid)
@@ -26,11 +46,12 @@ public readonly record struct PointId(bool IsUuid, ulong Number, UInt128 Uuid) :
             return IsUuid ? 1 : -1;
         }
 
-        return IsUuid ? Uuid.CompareTo(other.Uuid) : Number.CompareTo(other.Number);
+        var high = _high.CompareTo(other._high);
+        return high != 0 ? high : _low.CompareTo(other._low);
     }
 
     /// <summary>A stable value used to route a point to a shard (same id, same shard, every run).</summary>
-    public ulong RoutingKey => IsUuid ? (ulong)(Uuid ^ (Uuid >> 64)) : Number;
+    public ulong RoutingKey => _high ^ _low;
 
     public override string ToString() => IsUuid ? FormatUuid() : Number.ToString(CultureInfo.InvariantCulture);
 

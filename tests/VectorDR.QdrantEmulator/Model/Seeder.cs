@@ -24,7 +24,7 @@ internal static class Seeder
                 var vector = Vector(seed, (ulong)i, spec.Size);
                 if (spec.Distance == Distance.Cosine)
                 {
-                    vector = Scoring.Normalize(vector);
+                    vector = Scoring.NormalizeInPlace(vector);
                 }
 
                 var payload = payloads ? Payload(i) : null;

@@ -119,6 +119,7 @@ internal static class SnapshotArchiveReader
         var indexes = new List<KeyValuePair<string, JsonNode>>();
         var shards = new Dictionary<int, List<StoredPoint>>();
         var sawAnything = false;
+        var sawShardFiles = false;
 
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         using var reader = new TarReader(file);
@@ -126,6 +127,7 @@ internal static class SnapshotArchiveReader
         {
             sawAnything = true;
             var name = entry.Name.TrimStart('.', '/');
+            sawShardFiles |= isShard && name is "replica_state.json" or "shard_config.json";
             if (!isShard && name == "version.info")
             {
                 version = ReadText(entry).Trim();
@@ -167,6 +169,12 @@ internal static class SnapshotArchiveReader
         if (!isShard && config is null)
         {
             throw new InvalidDataException("config.json is missing");
+        }
+
+        if (isShard && !sawShardFiles)
+        {
+            // E.g. a collection snapshot sent to a shard endpoint: refusing beats emptying the shard.
+            throw new InvalidDataException("not a shard snapshot (no replica_state.json / shard_config.json at the root)");
         }
 
         return new SnapshotContent(version, config, indexes, shards);

@@ -97,14 +97,10 @@ internal sealed class SnapshotRecovery(CollectionRegistry registry, SnapshotStor
     /// <summary>Recovers a collection snapshot: creates the collection if missing, else requires equal vectors and shard_number.</summary>
     public void RecoverCollection(string collectionName, string path)
     {
-        var existing = registry.TryGet(collectionName);
+        // Read (and so validate) the whole archive before touching the registry: a corrupt snapshot must not leave
+        // an empty collection behind.
         var content = ReadOrReject(() => SnapshotArchiveReader.ReadCollection(path, config => config.Vectors));
         var config = content.Config!;
-        if (existing is not null)
-        {
-            CheckCompatible(existing.Config, config);
-        }
-
         var (collection, created) = registry.GetOrCreate(collectionName, () => config);
         if (!created)
         {
@@ -141,13 +137,14 @@ internal sealed class SnapshotRecovery(CollectionRegistry registry, SnapshotStor
         {
             return read();
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or System.Text.Json.JsonException or IOException)
-        {
-            throw QdrantApiException.BadRequest($"Failed to read snapshot archive: {e.Message}");
-        }
         catch (QdrantApiException e)
         {
             throw QdrantApiException.BadRequest($"Snapshot config is invalid: {e.Message}");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Whatever a malformed archive makes the tar or segment readers throw, it is the caller's bad input.
+            throw QdrantApiException.BadRequest($"Failed to read snapshot archive: {e.Message}");
         }
     }
 

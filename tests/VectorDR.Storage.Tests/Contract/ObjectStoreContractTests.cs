@@ -148,6 +148,17 @@ public abstract class ObjectStoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task A_prefix_of_other_keys_is_not_an_object()
+    {
+        await Store.PutAsync("backups/b1/manifest.json", new MemoryStream([1]));
+
+        Assert.Null(await Store.GetInfoAsync("backups/b1"));
+        await Assert.ThrowsAsync<ObjectNotFoundException>(() => Store.OpenReadAsync("backups/b1"));
+        await Store.DeleteAsync("backups/b1");
+        Assert.NotNull(await Store.GetInfoAsync("backups/b1/manifest.json"));
+    }
+
+    [StoreFact]
     public async Task A_source_stream_that_fails_midway_leaves_no_object_and_no_temporary_data()
     {
         var source = new GeneratedStream(40 * MiB) { FailAfter = 17 * MiB };

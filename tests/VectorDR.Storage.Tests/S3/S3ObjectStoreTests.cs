@@ -409,6 +409,21 @@ public sealed class S3ObjectStoreTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     [StoreFact]
+    public async Task The_default_checksum_mode_works_because_bodies_are_sent_without_aws_chunked_trailers()
+    {
+        var bucket = await BucketAsync("crc");
+        var location = Settings.Location(bucket).Replace("&checksum=when-required", "", StringComparison.Ordinal);
+        Assert.Equal(S3ChecksumMode.WhenSupported, ((S3Location)StorageLocation.Parse(location, _ => null)).Checksum);
+        await using var store = await OpenAsync(location, writable: true);
+
+        await store.PutAsync("small", new GeneratedStream(MiB, seed: 1));
+        await store.PutAsync("large", new GeneratedStream(11 * MiB, seed: 2));
+
+        await using var read = await store.OpenReadAsync("large");
+        Assert.Equal(GeneratedStream.Sha256(11 * MiB, seed: 2), (await StreamAssert.HashAsync(read)).Sha256);
+    }
+
+    [StoreFact]
     public async Task Streaming_put_throughput_of_256_MiB()
     {
         var bucket = await BucketAsync("speed");

@@ -23,11 +23,15 @@ public sealed class FaultProxy : IAsyncDisposable
     private int _cutsMade;
     private int _requests;
     private readonly Func<string, bool> _slowDownWhen;
+    private readonly Func<string, bool> _measured;
+    private int _concurrent;
+    private int _maxConcurrent;
 
     /// <param name="slowDownWhen">Which requests (by request line, e.g. "PUT /b/k?partNumber=1&amp;uploadId=… HTTP/1.1") may get a 503; null = all.</param>
     public FaultProxy(string upstreamEndpoint, int slowDownResponses = 0, int connectionCuts = 0, long cutAfterBytes = long.MaxValue,
-        Func<string, bool>? slowDownWhen = null)
+        Func<string, bool>? slowDownWhen = null, Func<string, bool>? measureConcurrencyOf = null)
     {
+        _measured = measureConcurrencyOf ?? (_ => false);
         _slowDownWhen = slowDownWhen ?? (_ => true);
         var uri = new Uri(upstreamEndpoint);
         _upstream = new IPEndPoint(IPAddress.Parse(uri.Host), uri.Port);
@@ -48,6 +52,9 @@ public sealed class FaultProxy : IAsyncDisposable
     public int CutsMade => Volatile.Read(ref _cutsMade);
 
     public int Connections => Volatile.Read(ref _requests);
+
+    /// <summary>The most requests matching <c>measureConcurrencyOf</c> that were in progress at the same time.</summary>
+    public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
 
     /// <summary>Stops injecting faults (e.g. before checking what was left behind through the proxy).</summary>
     public void Heal()
@@ -84,6 +91,44 @@ public sealed class FaultProxy : IAsyncDisposable
             var head = await ReadHeadAsync(downstream, ct);
             if (head is null) return;
             Interlocked.Increment(ref _requests);
+            if (_measured(head.RequestLine))
+            {
+                var now = Interlocked.Increment(ref _concurrent);
+                int seen;
+                while ((seen = Volatile.Read(ref _maxConcurrent)) < now && Interlocked.CompareExchange(ref _maxConcurrent, now, seen) != seen)
+                {
+                }
+
+                var done = 0;
+                void Done()
+                {
+                    if (Interlocked.Exchange(ref done, 1) == 0) Interlocked.Decrement(ref _concurrent);
+                }
+
+                try
+                {
+                    await ForwardAsync(client, downstream, head, Done, ct);
+                }
+                finally
+                {
+                    Done();
+                }
+
+                return;
+            }
+
+            await ForwardAsync(client, downstream, head, () => { }, ct);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // connections end in every way imaginable here; the client sees what it sees
+        }
+    }
+
+    /// <param name="responded">Called once the request is over (the response was relayed, or the connection cut).</param>
+    private async Task ForwardAsync(TcpClient client, NetworkStream downstream, RequestHead head, Action responded, CancellationToken ct)
+    {
+        {
             if (_slowDownWhen(head.RequestLine) && TryTake(ref _slowDownsLeft))
             {
                 Interlocked.Increment(ref _slowDownsSent);
@@ -101,6 +146,7 @@ public sealed class FaultProxy : IAsyncDisposable
             var up = PumpAsync(downstream, upstreamStream, head.Raw.Length, cut, connection.Token);
             var down = PumpAsync(upstreamStream, downstream, 0, false, connection.Token);
             await Task.WhenAny(up, down);
+            responded();
             if (up.IsCompletedSuccessfully && up.Result)
             {
                 // cut: reset both sides mid-request, as a dropped network path would
@@ -113,10 +159,6 @@ public sealed class FaultProxy : IAsyncDisposable
             }
 
             await connection.CancelAsync();
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            // connections end in every way imaginable here; the client sees what it sees
         }
     }
 
