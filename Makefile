@@ -64,7 +64,7 @@ qdrant-emulator:
 ## kube-emulator PORT=<n> KUBECONFIG_OUT=<path>: the Kubernetes API emulator in the foreground
 kube-emulator:
 	$(DOTNET) build tests/VectorDR.KubeEmulator -c $(CONFIG) --nologo -v quiet
-	exec $(DOTNET) run --project tests/VectorDR.KubeEmulator -c $(CONFIG) --no-build -- --port $(PORT) --kubeconfig-out $(KUBECONFIG_OUT)
+	exec $(DOTNET) run --project tests/VectorDR.KubeEmulator -c $(CONFIG) --no-build -- --port $(PORT) --kubeconfig-out $(KUBECONFIG_OUT) --crds crds
 
 ## bench-backup: vectordr backup vs curl + sha256sum + cp on a >= 1 GiB snapshot (and 3 GiB for memory)
 bench-backup: build

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -69,6 +68,10 @@ public sealed class QdrantClient : IQdrantClient, IDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>For tests: the HttpClient-wide timeout, which must stay infinite.</summary>
+    internal TimeSpan RequestTimeout => http.Timeout;
+
+    /// <summary>Releases the connection pool; streams opened by this client stop working.</summary>
     public void Dispose() => http.Dispose();
 
     // ---- Service and collections

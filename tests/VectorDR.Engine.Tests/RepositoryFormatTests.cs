@@ -56,16 +56,20 @@ public sealed class RepositoryFormatTests
         Assert.Throws<OperationFailedException>(() => RepositoryFormat.Deserialize("not json"u8, "m"));
     }
 
-    [Fact]
-    public void A_newer_minor_version_is_read_and_unknown_keys_ignored()
+    [Theory]
+    [InlineData("1.0", true)]
+    [InlineData("1.1", true)]
+    [InlineData("1.2", false)] // a newer minor may change what a part means: refused, not misread
+    [InlineData("1", false)]
+    public void Known_versions_are_read_with_unknown_keys_ignored_and_newer_ones_refused(string version, bool readable)
     {
-        var json = """
-            {"formatVersion":"1.7","backupId":"b","createdBy":"vectordr 9","futureKey":{"a":1},
+        var json = $$"""
+            {"formatVersion":"{{version}}","backupId":"b","createdBy":"vectordr 9","futureKey":{"a":1},
              "source":{"url":"http://q:6333/","qdrantVersion":"1.19.0","topology":"standalone"},
              "startedAt":"2026-11-23T03:00:00Z","completedAt":"2026-11-23T03:00:05Z","collections":[]}
             """;
-        var m = RepositoryFormat.Deserialize(Encoding.UTF8.GetBytes(json), "m");
-        Assert.Equal("b", m.BackupId);
+        if (readable) Assert.Equal("b", RepositoryFormat.Deserialize(Encoding.UTF8.GetBytes(json), "m").BackupId);
+        else Assert.Throws<InvalidInputException>(() => RepositoryFormat.Deserialize(Encoding.UTF8.GetBytes(json), "m"));
     }
 
     [Fact]

@@ -114,6 +114,18 @@ public sealed class LifecycleTests : EmulatorTestBase
         Assert.Equal(created.Metadata.Uid, (await Client.CoreV1.ReadNamespacedConfigMapAsync("pre", "default")).Metadata.Uid);
     }
 
+    [Fact]
+    public async Task Delete_collection_removes_only_the_selected_objects()
+    {
+        foreach (var (name, app) in new[] { ("x1", "x"), ("x2", "x"), ("y1", "y") })
+        {
+            await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["app"] = app } } }, "default");
+        }
+
+        await Client.CoreV1.DeleteCollectionNamespacedConfigMapAsync("default", labelSelector: "app=x");
+        Assert.Equal(["y1"], (await Client.CoreV1.ListNamespacedConfigMapAsync("default")).Items.Select(c => c.Metadata.Name));
+    }
+
     private async Task CreateDependentAsync(string name, V1ConfigMap owner) =>
         await Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret
         {

@@ -35,12 +35,17 @@ for (var i = 0; i < args.Length; i++)
 
 options = options with { CrdPaths = crds };
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+
+// SIGTERM (kill PID) and SIGINT (Ctrl+C) stop the server cleanly; the runtime's default termination is cancelled so
+// the host can close watches and the listener first.
+void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     stop.Cancel();
-};
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+}
+
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
+using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
 
 await using var host = await KubeEmulatorHost.StartAsync(options, stop.Token);
 if (kubeconfigOut is not null)

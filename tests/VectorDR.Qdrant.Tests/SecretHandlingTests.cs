@@ -90,4 +90,11 @@ public sealed class SecretHandlingTests
         Assert.False(handler.AllowAutoRedirect);
         Assert.Equal(TimeSpan.FromSeconds(15), handler.ConnectTimeout);
     }
+
+    [Fact]
+    public void No_client_side_timeout_can_kill_a_long_snapshot_call()
+    {
+        using var client = new QdrantClient(new QdrantClientOptions());
+        Assert.Equal(Timeout.InfiniteTimeSpan, client.RequestTimeout);
+    }
 }

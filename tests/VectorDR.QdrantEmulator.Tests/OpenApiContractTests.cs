@@ -22,6 +22,15 @@ public sealed class OpenApiContractTests
     }
 
     [Fact]
+    public void Nullable_is_honoured_only_where_declared()
+    {
+        const string nullTime = """{"result":{"name":"a.snapshot","creation_time":null,"size":1},"status":"ok","time":0}""";
+        Assert.Empty(Contract.ValidateResponse("POST", "/collections/{collection_name}/snapshots", 200, nullTime));
+        const string nullSize = """{"result":{"name":"a.snapshot","size":null},"status":"ok","time":0}""";
+        Assert.NotEmpty(Contract.ValidateResponse("POST", "/collections/{collection_name}/snapshots", 200, nullSize));
+    }
+
+    [Fact]
     public void Missing_required_property_and_wrong_type_are_reported()
     {
         const string missingSize = """{"result":{"name":"a.snapshot"},"status":"ok","time":0.1}""";

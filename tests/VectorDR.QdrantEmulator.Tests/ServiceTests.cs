@@ -66,4 +66,20 @@ public sealed class ServiceTests(EmulatorFixture fixture) : IClassFixture<Emulat
         var response = await Http.GetAsync("/collections/");
         Assert.Equal(HttpStatusCode.OK, response.Status);
     }
+
+    [Fact]
+    public async Task Telemetry_counts_snapshot_creations_per_collection()
+    {
+        var name = Names.Unique("tele");
+        await fixture.Host.SeedCollectionAsync(name, 10, 4);
+        await Http.PostAsync($"/collections/{name}/snapshots?wait=false");
+        await fixture.Host.WhenBackgroundIdleAsync();
+        await Http.PostAsync($"/collections/{name}/shards/0/snapshots");
+        var telemetry = (await Http.GetAsync("/telemetry")).Result!;
+        Assert.Equal("1.19.0", telemetry["app"]!["version"]!.GetValue<string>());
+        var entry = telemetry["collections"]!["snapshots"]!.AsArray().Single(s => s!["id"]!.GetValue<string>() == name)!;
+        Assert.Equal(2, entry["total_snapshot_creations"]!.GetValue<int>());
+        Assert.Equal(0, entry["running_snapshots"]!.GetValue<int>());
+        Assert.Equal(0, entry["running_snapshot_recovery"]!.GetValue<int>());
+    }
 }

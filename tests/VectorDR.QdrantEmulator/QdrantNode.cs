@@ -44,6 +44,13 @@ internal sealed class QdrantNode : IAsyncDisposable
 
     public EmulatorFaults Faults { get; } = new();
 
+    public SnapshotTelemetry Telemetry { get; } = new();
+
+    public DateTime StartedUtc { get; } = DateTime.UtcNow;
+
+    /// <summary>Telemetry <c>id</c> (a random UUID per process in Qdrant).</summary>
+    public string InstanceId { get; } = Guid.NewGuid().ToString();
+
     public EmulatorStats Stats { get; } = new();
 
     private HttpClient Http { get; }

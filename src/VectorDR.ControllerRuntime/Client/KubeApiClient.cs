@@ -28,10 +28,6 @@ public sealed class KubeApiClient(IKubernetes kubernetes)
 
     public IKubernetes Kubernetes => _k8s;
 
-    /// <summary>Counts every request sent, for the idle-traffic benchmark and tests.</summary>
-    public long RequestCount => Interlocked.Read(ref _requests);
-    private long _requests;
-
     public async Task<T?> GetAsync<T>(string? @namespace, string name, CancellationToken ct) where T : class
     {
         var path = EntityMetadata.For<T>().ObjectPath(@namespace, name);
@@ -133,7 +129,6 @@ public sealed class KubeApiClient(IKubernetes kubernetes)
         if (headers is not null) foreach (var (k, v) in headers) request.Headers.TryAddWithoutValidation(k, v);
         // Same authentication KubernetesClient applies to its own requests (bearer token, exec plugins, token files).
         if (_k8s.Credentials is not null) await _k8s.Credentials.ProcessHttpRequestAsync(request, ct).ConfigureAwait(false);
-        Interlocked.Increment(ref _requests);
         try
         {
             return await _k8s.HttpClient.SendAsync(request, completion, ct).ConfigureAwait(false);

@@ -12,6 +12,7 @@ namespace VectorDR.ControllerRuntime.Informers;
 public sealed class InformerFactory(KubeApiClient client, IOptions<OperatorSettings> settings, TimeProvider time, ILoggerFactory loggers)
 {
     private readonly ConcurrentDictionary<Type, ISharedInformer> _informers = new();
+    private readonly ConcurrentDictionary<Type, bool> _started = new();
     private CancellationToken? _running;
     private readonly List<Task> _tasks = [];
     private readonly object _gate = new();
@@ -23,13 +24,11 @@ public sealed class InformerFactory(KubeApiClient client, IOptions<OperatorSetti
             time, loggers.CreateLogger($"VectorDR.ControllerRuntime.Informer.{typeof(T).Name}")));
         lock (_gate)
         {
-            if (_running is { } ct && !_started.ContainsKey(typeof(T)) && _started.TryAdd(typeof(T), true))
+            if (_running is { } ct && _started.TryAdd(typeof(T), true))
                 _tasks.Add(Task.Run(() => informer.RunAsync(ct), CancellationToken.None));
         }
         return informer;
     }
-
-    private readonly ConcurrentDictionary<Type, bool> _started = new();
 
     public IReadOnlyCollection<ISharedInformer> All => _informers.Values.ToList();
 

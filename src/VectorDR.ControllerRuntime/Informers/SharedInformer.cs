@@ -48,6 +48,8 @@ public sealed class SharedInformer<T> : IResourceCache<T>, ISharedInformer where
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<ObjectKey, T> _cache = new();
+    // resourceVersion last published per key: a re-list replays unchanged objects, which are not events.
+    private readonly ConcurrentDictionary<ObjectKey, string?> _lastSeen = new();
     private readonly List<Action<InformerEvent<T>>> _handlers = [];
     private readonly object _handlersGate = new();
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -192,8 +194,6 @@ public sealed class SharedInformer<T> : IResourceCache<T>, ISharedInformer where
         _lastSeen[key] = obj.Metadata.ResourceVersion;
         Publish(added ? InformerEventKind.Added : InformerEventKind.Modified, obj);
     }
-
-    private readonly ConcurrentDictionary<ObjectKey, string?> _lastSeen = new();
 
     private void Publish(InformerEventKind kind, T obj)
     {

@@ -19,7 +19,7 @@ public sealed class SchemaBuilder
 
     public IReadOnlyList<string> MissingDescriptions => _missingDescriptions;
 
-    public V1JSONSchemaProps ForType(Type type, string path, NullabilityInfoContext? ctx = null)
+    public V1JSONSchemaProps ForType(Type type, string path)
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
         var schema = Primitive(type) ?? Composite(type, path);
@@ -67,7 +67,6 @@ public sealed class SchemaBuilder
     {
         var schema = new V1JSONSchemaProps { Type = "object", Properties = new Dictionary<string, V1JSONSchemaProps>() };
         var required = new List<string>();
-        var nullability = new NullabilityInfoContext();
         foreach (var property in Properties(type))
         {
             var name = JsonName(property);

@@ -9,7 +9,7 @@ namespace VectorDR.Core.Repository;
 /// </summary>
 public sealed record BackupManifest
 {
-    /// <summary>"major.minor". Readers accept every minor of the major they know and refuse other majors.</summary>
+    /// <summary>"major.minor". Readers refuse versions newer than they know (docs/repository-format.md).</summary>
     public required string FormatVersion { get; init; }
 
     public required string BackupId { get; init; }

@@ -95,11 +95,10 @@ public static class RepositoryFormat
 
         if (version is null)
             throw new OperationFailedException($"{where} has no formatVersion: it is not a VectorDR manifest");
-        var dot = version.IndexOf('.');
-        if (!int.TryParse(dot < 0 ? version : version[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var major)
-            || major != CurrentMajor)
+        // A newer minor may change what a part means (1.1 introduced shard parts), so only known versions are read.
+        if (!System.Version.TryParse(version, out var parsed) || parsed.Major != CurrentMajor || parsed > System.Version.Parse(ShardPartsVersion))
             throw new InvalidInputException(
-                $"{where} has format version {version}, which this vectordr cannot read (it reads {CurrentMajor}.x); use a newer vectordr");
+                $"{where} has format version {version}, which this vectordr cannot read (it reads {CollectionPartsVersion} to {ShardPartsVersion}); use a newer vectordr");
 
         try
         {

@@ -15,7 +15,7 @@ public sealed class BackupRepository(IObjectStore store)
 
     public string Location => Store.DisplayLocation;
 
-    /// <summary>Ids of committed backups, oldest first (ids sort chronologically).</summary>
+    /// <summary>Ids of committed backups in id order (chronological to the second they started).</summary>
     public async Task<IReadOnlyList<string>> ListBackupIdsAsync(CancellationToken cancellationToken)
     {
         var ids = new List<string>();
@@ -27,13 +27,16 @@ public sealed class BackupRepository(IObjectStore store)
         return ids;
     }
 
-    /// <summary>Every committed backup's manifest, oldest first.</summary>
+    /// <summary>
+    /// Every committed backup's manifest, oldest first by completion (ids only order backups to the second in which
+    /// they started).
+    /// </summary>
     public async Task<IReadOnlyList<BackupManifest>> ListAsync(CancellationToken cancellationToken)
     {
         var ids = await ListBackupIdsAsync(cancellationToken).ConfigureAwait(false);
         var manifests = new List<BackupManifest>(ids.Count);
         foreach (var id in ids) manifests.Add(await ReadManifestAsync(id, cancellationToken).ConfigureAwait(false));
-        return manifests;
+        return manifests.OrderBy(m => m.CompletedAt).ThenBy(m => m.BackupId, StringComparer.Ordinal).ToList();
     }
 
     public async Task<BackupManifest> ReadManifestAsync(string backupId, CancellationToken cancellationToken)

@@ -24,7 +24,7 @@ public static class OperatorHost
         {
             o.IncludeScopes = true;
             o.UseUtcTimestamp = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
         });
 
         var section = builder.Configuration.GetSection(OperatorOptions.Section);

@@ -16,6 +16,13 @@ internal static class ObjectRetention
 
     public static async Task EnsureAsync(S3Target target, string key, ObjectLockSettings wanted, ILogger logger, CancellationToken cancellationToken)
     {
+        if (wanted.RetainUntil <= DateTimeOffset.UtcNow)
+        {
+            // S3 refuses a retain-until date in the past, and such a lock would protect nothing any more anyway
+            logger.LogWarning("The retention of {Key} ended ({RetainUntil:u}) before its upload completed; not setting it", key, wanted.RetainUntil);
+            return;
+        }
+
         var fullKey = target.Location.FullKey(key);
         var mode = wanted.Mode == ObjectLockMode.Compliance ? ObjectLockRetentionMode.Compliance : ObjectLockRetentionMode.Governance;
         var current = await ReadAsync(target, key, fullKey, cancellationToken).ConfigureAwait(false);

@@ -52,7 +52,7 @@ internal sealed class S3ErrorTranslator(S3Location location)
             case AmazonClientException or HttpRequestException or IOException or System.Net.Sockets.SocketException:
             case AmazonServiceException:
                 return new StorageException(
-                    $"{where}: cannot reach the endpoint {Endpoint} to {action} bucket '{location.Bucket}': {RetryPolicy.Innermost(ex).Message}",
+                    $"{where}: could not {action} bucket '{location.Bucket}': the connection to the endpoint {Endpoint} failed ({RetryPolicy.Innermost(ex).Message})",
                     ErrorKind.OperationFailed, ex);
             case OperationCanceledException:
                 return null;

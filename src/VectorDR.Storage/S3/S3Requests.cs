@@ -14,6 +14,12 @@ internal sealed class S3Requests(RetryPolicy retry, S3ErrorTranslator errors)
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && errors.Translate(ex, action, key) is { } translated)
         {
+            // say that it was not a one-off: the retries were spent (ExecuteAsync only gives up early on permanent errors)
+            if (translated is StorageException storage && retry.MaxRetries > 0 && RetryPolicy.IsTransient(ex, cancellationToken))
+            {
+                throw new StorageException($"{storage.Message} (gave up after {retry.MaxRetries + 1} attempts)", storage.Kind, ex);
+            }
+
             throw translated;
         }
     }

@@ -75,6 +75,11 @@ internal sealed class ApiHandler(
         {
             // The client disconnected.
         }
+        catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
+        {
+            // An emulator bug still answers like the API server does: a 500 Status naming the error.
+            await WriteJsonAsync(context, 500, StatusBodies.Failure(500, "InternalError", $"Internal error occurred: {e.GetType().Name}: {e.Message}"), CancellationToken.None);
+        }
         finally
         {
             log.Add(new RequestRecord(DateTimeOffset.UtcNow, request.Method, path, request.QueryString.Value ?? "", isWatch,

@@ -101,6 +101,9 @@ public sealed class KubeEmulatorHost : IAsyncDisposable
             });
         });
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
+        // The emulator lives inside test processes: it must not take over their SIGTERM/Ctrl+C (the default console
+        // lifetime would swallow them). The standalone program handles signals itself.
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, PassiveLifetime>();
         var app = builder.Build();
         app.Run(handler.HandleAsync);
         await app.StartAsync(ct);
@@ -186,4 +189,12 @@ public sealed class KubeEmulatorHost : IAsyncDisposable
             }
         }
     }
+}
+
+/// <summary>A host lifetime that neither listens for signals nor waits: the owner of the host decides when it stops.</summary>
+internal sealed class PassiveLifetime : Microsoft.Extensions.Hosting.IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

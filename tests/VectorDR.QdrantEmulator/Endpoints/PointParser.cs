@@ -109,7 +109,7 @@ internal static class PointParser
     /// <summary>Checks the dimension and normalises Cosine vectors, as Qdrant stores them.</summary>
     public static float[] ToVector(VectorSpec spec, JsonArray values)
     {
-        var vector = new float[values.Count];
+        var vector = VectorMemory.Allocate(values.Count);
         for (var i = 0; i < vector.Length; i++)
         {
             vector[i] = values[i] is JsonValue v && v.GetValueKind() == JsonValueKind.Number

@@ -19,6 +19,28 @@ internal static class ServiceEndpoints
         app.MapGet("/livez", () => Results.Text("healthz check passed", "text/plain"));
         app.MapGet("/readyz", () => Results.Text("all shards are ready", "text/plain"));
 
+        // Minimal TelemetryData: what a client needs to observe wait=false snapshot work (no task API in Qdrant).
+        app.MapGet("/telemetry", () =>
+        {
+            var names = node.Registry.Names();
+            return EnvelopeResult.Ok(new JsonObject
+            {
+                ["id"] = node.InstanceId,
+                ["app"] = new JsonObject
+                {
+                    ["name"] = "qdrant",
+                    ["version"] = node.Options.Version,
+                    ["startup"] = node.StartedUtc.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+                },
+                ["collections"] = new JsonObject
+                {
+                    ["number_of_collections"] = names.Count,
+                    ["snapshots"] = node.Telemetry.Describe(names),
+                },
+                ["cluster"] = new JsonObject { ["enabled"] = false },
+            });
+        });
+
         app.MapGet("/cluster", () => EnvelopeResult.Ok(new JsonObject { ["status"] = "disabled" }));
         app.MapGet("/collections/{collection}/cluster", (string collection) =>
         {

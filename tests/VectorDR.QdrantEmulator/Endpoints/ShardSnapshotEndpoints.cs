@@ -17,7 +17,12 @@ internal static class ShardSnapshotEndpoints
         {
             var (c, id) = Resolve(node, collection, shard);
             return SnapshotResponses.RunAsync(node, context, $"snapshot of {c.Name} shard {id}", async ct =>
-                SnapshotResponses.Description(await store.CreateShardSnapshotAsync(c, id, ct)));
+            {
+                using var activity = node.Telemetry.Creating(c.Name);
+                var info = await store.CreateShardSnapshotAsync(c, id, ct);
+                activity.Complete();
+                return SnapshotResponses.Description(info);
+            });
         });
 
         app.MapGet(Base + "/snapshots", (string collection, string shard) =>
@@ -67,6 +72,7 @@ internal static class ShardSnapshotEndpoints
             var request = RecoverRequest.Parse(await RequestReader.ReadObjectAsync(context, context.RequestAborted));
             return await SnapshotResponses.RunAsync(node, context, $"recovery of {c.Name} shard {id}", async ct =>
             {
+                using var activity = node.Telemetry.Recovering(c.Name);
                 using var local = await node.Recovery.FetchShardLocationAsync(c.Name, id, request.Location, request.ApiKey, ct);
                 await SnapshotRecovery.VerifyChecksumAsync(local.Path, request.Checksum, uploadWording: false, ct);
                 SnapshotRecovery.RecoverShard(c, id, local.Path);
@@ -93,6 +99,7 @@ internal static class ShardSnapshotEndpoints
             {
                 try
                 {
+                    using var activity = node.Telemetry.Recovering(c.Name);
                     SnapshotRecovery.RecoverShard(c, id, upload.Path);
                 }
                 finally

@@ -14,7 +14,12 @@ internal static class SnapshotEndpoints
         {
             var c = node.Registry.Get(collection);
             return SnapshotResponses.RunAsync(node, context, $"snapshot of {c.Name}", async ct =>
-                SnapshotResponses.Description(await store.CreateCollectionSnapshotAsync(c, ct)));
+            {
+                using var activity = node.Telemetry.Creating(c.Name);
+                var info = await store.CreateCollectionSnapshotAsync(c, ct);
+                activity.Complete();
+                return SnapshotResponses.Description(info);
+            });
         });
 
         app.MapGet("/collections/{collection}/snapshots", (string collection) =>
@@ -46,6 +51,7 @@ internal static class SnapshotEndpoints
             var request = RecoverRequest.Parse(await RequestReader.ReadObjectAsync(context, context.RequestAborted));
             return await SnapshotResponses.RunAsync(node, context, $"recovery of {collection}", async ct =>
             {
+                using var activity = node.Telemetry.Recovering(collection);
                 using var local = await node.Recovery.FetchCollectionLocationAsync(request.Location, request.ApiKey, ct);
                 await SnapshotRecovery.VerifyChecksumAsync(local.Path, request.Checksum, uploadWording: false, ct);
                 node.Recovery.RecoverCollection(collection, local.Path);
@@ -70,17 +76,23 @@ internal static class SnapshotEndpoints
 
             // Like Qdrant, the upload is moved into the collection's snapshot dir and stays there (listed, no checksum).
             var path = store.Adopt(upload.Path, store.CollectionDirectory(collection), MultipartUpload.TargetName(upload.FileName));
+            void Recover()
+            {
+                using var activity = node.Telemetry.Recovering(collection);
+                node.Recovery.RecoverCollection(collection, path);
+            }
+
             if (!wait)
             {
                 node.RunInBackground($"upload recovery of {collection}", _ =>
                 {
-                    node.Recovery.RecoverCollection(collection, path);
+                    Recover();
                     return Task.CompletedTask;
                 });
                 return EnvelopeResult.Accepted();
             }
 
-            node.Recovery.RecoverCollection(collection, path);
+            Recover();
             return SnapshotResponses.Ok();
         });
     }

@@ -42,7 +42,7 @@ internal static class Seeder
     /// <summary>Deterministic pseudo-random vector in [-1, 1) from SplitMix64 over (seed, id, index).</summary>
     public static float[] Vector(int seed, ulong id, int dimensions)
     {
-        var vector = new float[dimensions];
+        var vector = VectorMemory.Allocate(dimensions);
         var state = ((ulong)(uint)seed << 32) ^ (id * 0x9E3779B97F4A7C15UL) ^ 0xD1B54A32D192ED03UL;
         for (var i = 0; i < dimensions; i++)
         {

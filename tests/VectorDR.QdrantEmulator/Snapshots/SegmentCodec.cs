@@ -131,7 +131,7 @@ internal static class SegmentCodec
                     continue;
                 }
 
-                var vector = new float[Checked(length, 1 << 20)];
+                var vector = VectorMemory.Allocate(Checked(length, 1 << 20));
                 if (input.ReadAtLeast(MemoryMarshal.AsBytes(vector.AsSpan()), vector.Length * 4, throwOnEndOfStream: true) != vector.Length * 4)
                 {
                     throw new EndOfStreamException();

@@ -102,11 +102,6 @@ internal sealed class SnapshotRecovery(CollectionRegistry registry, SnapshotStor
         var content = ReadOrReject(() => SnapshotArchiveReader.ReadCollection(path, config => config.Vectors));
         var config = content.Config!;
         var (collection, created) = registry.GetOrCreate(collectionName, () => config);
-        if (!created)
-        {
-            CheckCompatible(collection.Config, config);
-        }
-
         if (created)
         {
             foreach (var (field, schema) in content.PayloadIndexes)
@@ -114,7 +109,12 @@ internal sealed class SnapshotRecovery(CollectionRegistry registry, SnapshotStor
                 collection.SetPayloadIndex(field, schema);
             }
         }
+        else
+        {
+            CheckCompatible(collection.Config, config);
+        }
 
+        // Shards the snapshot holds no data for keep their current data, as in Qdrant's recovery.
         foreach (var (shardId, points) in content.Shards)
         {
             if (shardId < collection.Shards.Count)
