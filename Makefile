@@ -35,9 +35,8 @@ publish:
 ## test: everything, from a fresh machine (RGW is installed with apt on first use)
 test: build rgw-start
 	set +e
-	source $(RGW_DIR)/s3.env
-	export S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY S3_REGION
-	export VDR_ARTIFACTS=$(ARTIFACTS) TEST_CONFIGURATION=$(CONFIG)
+	set -a; source $(RGW_DIR)/s3.env; set +a
+	export VDR_ARTIFACTS=$(ARTIFACTS)
 	build/run-tests.sh -c $(CONFIG); status=$$?
 	$(MAKE) --no-print-directory rgw-stop >/dev/null 2>&1 || true
 	exit $$status
@@ -46,11 +45,12 @@ test: build rgw-start
 test-only:
 	build/run-tests.sh -c $(CONFIG)
 
+## rgw-start / rgw-stop: Ceph RADOS Gateway on 127.0.0.1 (installed from Debian's packages on first use)
 rgw-start:
-	S3_CEPH_DIR=$(RGW_DIR) S3_INSTALL=1 build/s3/start-rgw.sh >/dev/null
+	RGW_STATE_DIR=$(RGW_DIR) build/s3/start-rgw.sh >/dev/null
 
 rgw-stop:
-	S3_CEPH_DIR=$(RGW_DIR) build/s3/stop-rgw.sh
+	RGW_STATE_DIR=$(RGW_DIR) build/s3/stop-rgw.sh
 
 ## demo: back up a generated collection, verify, drop it, restore it, verify again
 demo: build

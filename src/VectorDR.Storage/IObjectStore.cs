@@ -13,8 +13,9 @@ public interface IObjectStore : IAsyncDisposable
 
     /// <summary>
     /// Reads <paramref name="content"/> to its end and stores it under <paramref name="key"/>. The object appears
-    /// only once all bytes are durable; on any failure (including one thrown by <paramref name="content"/>) nothing
-    /// is left under the key and temporary data is removed. Returns the number of bytes stored.
+    /// only once all bytes are durable; on any failure (including one thrown by <paramref name="content"/>) no new
+    /// data is visible under the key (an object that was already there stays as it was) and temporary data is
+    /// removed. Returns the number of bytes stored.
     /// </summary>
     Task<long> PutAsync(string key, Stream content, PutOptions? options = null, CancellationToken cancellationToken = default);
 
@@ -55,4 +56,11 @@ public enum ObjectLockMode
 
 public sealed record ObjectLockSettings(ObjectLockMode Mode, DateTimeOffset RetainUntil);
 
-public sealed record ObjectInfo(string Key, long Size, DateTimeOffset LastModified);
+public sealed record ObjectInfo(string Key, long Size, DateTimeOffset LastModified)
+{
+    /// <summary>
+    /// Object Lock retention date (S3) when <see cref="IObjectStore.GetInfoAsync"/> reports it; null when the object is
+    /// not locked or the store has no locks. Listings leave it null (S3 does not list retention).
+    /// </summary>
+    public DateTimeOffset? RetainUntil { get; init; }
+}

@@ -52,7 +52,24 @@ public sealed class QdrantHttp(Uri baseAddress, string? apiKey = null) : IDispos
         }
 
         configure?.Invoke(request);
-        return await SendAsync(request);
+        var requestErrors = RequestContractErrors(method.Method, path, request.Content is null ? null : await request.Content.ReadAsStringAsync());
+        var response = await SendAsync(request);
+        // The spec and the emulator must agree at least in one direction: a body the spec rejects must be rejected.
+        Assert.True(requestErrors.Count == 0 || response.Code >= 400,
+            $"{method} {path} accepted a request body the OpenAPI contract rejects:\n{string.Join("\n", requestErrors)}");
+        return response;
+    }
+
+    private static IReadOnlyList<string> RequestContractErrors(string method, string path, string? body)
+    {
+        if (body is null || path.StartsWith("/__emulator", StringComparison.Ordinal) ||
+            OpenApiContract.Qdrant.FindPathTemplate(method, path.Split('?')[0]) is not { } template)
+        {
+            return [];
+        }
+
+        var errors = OpenApiContract.Qdrant.ValidateRequest(method, template, body);
+        return errors.Count == 1 && errors[0].Contains("declares no application/json request body", StringComparison.Ordinal) ? [] : errors;
     }
 
     public async Task<ApiResponse> SendAsync(HttpRequestMessage request)

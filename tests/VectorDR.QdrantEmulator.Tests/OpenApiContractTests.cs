@@ -91,3 +91,38 @@ public sealed class OpenApiContractTests
     public void Concrete_paths_map_to_templates(string method, string path, string template) =>
         Assert.Equal(template, Contract.FindPathTemplate(method, path));
 }
+
+/// <summary>The DelegatingHandler flavour, as a typed client's tests would use it.</summary>
+public sealed class OpenApiContractHandlerTests(EmulatorFixture fixture) : IClassFixture<EmulatorFixture>
+{
+    private HttpClient Client(OpenApiContractHandler handler) => new(handler) { BaseAddress = fixture.Host.BaseAddress };
+
+    [Fact]
+    public async Task Valid_traffic_has_no_violations_and_downloads_pass_through()
+    {
+        var handler = new OpenApiContractHandler(OpenApiContract.Qdrant) { InnerHandler = new HttpClientHandler() };
+        using var http = Client(handler);
+        await fixture.Host.SeedCollectionAsync("handler-ok", 10, 4);
+        using var created = await http.PostAsync("/collections/handler-ok/snapshots", null);
+        var name = System.Text.Json.Nodes.JsonNode.Parse(await created.Content.ReadAsStringAsync())!["result"]!["name"]!.GetValue<string>();
+        using var download = await http.GetAsync($"/collections/handler-ok/snapshots/{name}");
+        Assert.True((await download.Content.ReadAsByteArrayAsync()).Length > 0);
+        using var scroll = await http.PostAsync("/collections/handler-ok/points/scroll",
+            new StringContent("""{"limit":5,"with_vector":true}""", System.Text.Encoding.UTF8, "application/json"));
+        using var missing = await http.GetAsync("/collections/none-here");
+        handler.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task Invalid_requests_and_unknown_paths_are_collected()
+    {
+        var handler = new OpenApiContractHandler(OpenApiContract.Qdrant) { InnerHandler = new HttpClientHandler() };
+        using var http = Client(handler);
+        using var bad = await http.PutAsync("/collections/c/snapshots/recover",
+            new StringContent("""{"priority":"snapshot"}""", System.Text.Encoding.UTF8, "application/json"));
+        using var unknown = await http.GetAsync("/not/a/qdrant/path");
+        Assert.Equal(2, handler.Violations.Count);
+        var error = Assert.Throws<OpenApiContractException>(handler.AssertNoViolations);
+        Assert.Contains("PUT /collections/{collection_name}/snapshots/recover request", error.Message);
+    }
+}

@@ -225,4 +225,22 @@ public sealed class PointTests(EmulatorFixture fixture) : IClassFixture<Emulator
         Assert.Equal(400, empty.Code);
         Assert.StartsWith("Format error in JSON body", empty.Error);
     }
+
+    [Fact]
+    public async Task Uuid_ids_sort_after_numeric_ids_and_legacy_search_still_answers()
+    {
+        var name = await CollectionAsync("Dot");
+        const string uuid = "00000000-0000-0000-0000-000000000001";
+        await Http.PutAsync($"/collections/{name}/points?wait=true", $$"""
+            {"points":[{"id":"{{uuid}}","vector":[1,0]},{"id":9223372036854775807,"vector":[0,1]},{"id":0,"vector":[1,1]}]}
+            """);
+        var scroll = await Http.PostAsync($"/collections/{name}/points/scroll", new { limit = 10 });
+        Assert.Equal(["0", "9223372036854775807", uuid], scroll.Result!["points"]!.AsArray().Select(p => p!["id"]!.ToString()));
+        Assert.Equal(uuid, (await Http.GetAsync($"/collections/{name}/points/{uuid}")).Result!["id"]!.GetValue<string>());
+
+        // Removed from the 1.19 spec but still served by 1.19: the bare-array result of the legacy search.
+        var search = await Http.PostAsync($"/collections/{name}/points/search", new { vector = new[] { 1f, -1f }, limit = 2 });
+        Assert.Equal(uuid, search.Result![0]!["id"]!.GetValue<string>());
+        Assert.Equal(2, search.Result!.AsArray().Count);
+    }
 }

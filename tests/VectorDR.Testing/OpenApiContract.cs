@@ -179,7 +179,16 @@ public sealed class OpenApiContract
         }
 
         var validator = new JsonSchemaValidator();
-        return validator.Validate(json, schema, SchemaType.OpenApi3).Select(Describe).ToList();
+        try
+        {
+            return validator.Validate(json, schema, SchemaType.OpenApi3).Select(Describe).ToList();
+        }
+        catch (InvalidCastException e)
+        {
+            // NJsonSchema 11 cannot compare integers above long.MaxValue (Newtonsoft reads them as BigInteger) with
+            // a schema minimum; report it instead of throwing, so callers see which body could not be checked.
+            return [$"validator could not check this body (integer above 2^63-1?): {e.Message}"];
+        }
     }
 
     private static string Describe(ValidationError error) => error switch

@@ -29,7 +29,7 @@ internal static class PruneCommand
             policy.Validate(); // before touching the store: a bad rule is a usage error whatever the location
             var apply = !parse.GetValue(dryRun);
             await using var store = await Connections.OpenStoreAsync(parse.GetValue(location)!, forWriting: apply, scope.Loggers, cancellationToken);
-            var result = await new Pruner(store, scope.Loggers.CreateLogger<Pruner>(), scope.Observer).PruneAsync(policy, !apply, cancellationToken);
+            var result = await new Pruner(store, scope.Time, scope.Loggers.CreateLogger<Pruner>(), scope.Observer).PruneAsync(policy, !apply, cancellationToken);
             return new CommandOutcome(result, ExitCodes.Success, w =>
             {
                 foreach (var e in result.Backups)
@@ -37,7 +37,8 @@ internal static class PruneCommand
                     {
                         "keep" => $"keep    {e.BackupId}  ({string.Join(", ", e.KeptBy)})",
                         "delete" => $"{(result.DryRun ? "would delete" : "deleted")} {e.BackupId}",
-                        _ => $"locked  {e.BackupId}  (kept: {e.Message})",
+                        "locked" => $"locked  {e.BackupId}  ({e.Message})",
+                        _ => $"KEPT    {e.BackupId}  (could not delete: {e.Message})",
                     });
                 w.WriteLine($"{result.Kept} kept, {result.Deleted} {(result.DryRun ? "to delete (dry run)" : "deleted")}");
             });

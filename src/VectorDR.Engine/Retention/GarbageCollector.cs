@@ -48,7 +48,7 @@ public sealed class GarbageCollector(IObjectStore store, TimeProvider time, ILog
 
         if (apply)
         {
-            var pruner = new Pruner(store, logger);
+            var pruner = new Pruner(store, time, logger);
             foreach (var o in orphans)
                 await pruner.DeleteDirectoryAsync(RepositoryFormat.BackupDirectory(o.BackupId), cancellationToken).ConfigureAwait(false);
         }

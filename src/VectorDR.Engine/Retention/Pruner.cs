@@ -10,10 +10,14 @@ public sealed record PruneResult(bool DryRun, string Location, int Kept, int Del
 
 /// <summary>
 /// One backup's fate. <see cref="Action"/>: <c>keep</c> (with <see cref="KeptBy"/>), <c>delete</c> (done, or planned in
-/// a dry run), or <c>locked</c> (retention chose to delete it but Object Lock refuses until <see cref="LockedUntil"/>).
+/// a dry run), <c>locked</c> (retention chose to delete it but Object Lock keeps it until <see cref="LockedUntil"/>), or
+/// <c>error</c> (the store refused the deletion; the backup is intact).
 /// </summary>
 public sealed record PruneEntry(string BackupId, DateTimeOffset CompletedAt, string Action, IReadOnlyList<string> KeptBy,
-    string? Message = null);
+    string? Message = null)
+{
+    public DateTimeOffset? LockedUntil { get; init; }
+}
 
 /// <summary>
 /// Applies a <see cref="RetentionPolicy"/> to a repository. Deleting a backup first writes a deletion marker, then
@@ -21,7 +25,7 @@ public sealed record PruneEntry(string BackupId, DateTimeOffset CompletedAt, str
 /// A run killed half-way leaves the marker, and the next prune or <c>gc</c> finishes the job; nothing is ever left
 /// that looks like a complete backup but is not.
 /// </summary>
-public sealed class Pruner(IObjectStore store, ILogger<Pruner> logger, IOperationObserver? observer = null)
+public sealed class Pruner(IObjectStore store, TimeProvider time, ILogger<Pruner> logger, IOperationObserver? observer = null)
 {
     public const string DeletionMarkerName = "deleting";
     private readonly IOperationObserver _observer = observer ?? NullOperationObserver.Instance;
@@ -42,6 +46,15 @@ public sealed class Pruner(IObjectStore store, ILogger<Pruner> logger, IOperatio
                 entries.Add(new PruneEntry(d.BackupId, d.CompletedAt, "keep", d.KeptBy));
                 continue;
             }
+            // On a locked bucket S3 "deletes" by adding a delete marker: the backup would vanish from listings while its
+            // locked bytes stay. Ask for the manifest's retention first and keep a locked backup whole and visible.
+            var manifestInfo = await store.GetInfoAsync(RepositoryFormat.ManifestKey(d.BackupId), cancellationToken).ConfigureAwait(false);
+            if (manifestInfo?.RetainUntil is { } until && until > time.GetUtcNow())
+            {
+                entries.Add(new PruneEntry(d.BackupId, d.CompletedAt, "locked", [], $"Object Lock keeps it until {until:u}") { LockedUntil = until });
+                continue;
+            }
+
             if (dryRun)
             {
                 entries.Add(new PruneEntry(d.BackupId, d.CompletedAt, "delete", []));
@@ -56,10 +69,10 @@ public sealed class Pruner(IObjectStore store, ILogger<Pruner> logger, IOperatio
             }
             catch (StorageException e)
             {
-                // Object Lock (or a missing permission) keeps this backup whole: the manifest is deleted first and is
-                // the newest object of a backup, so a refusal comes before anything is gone. Keep going with the rest.
+                // A refusal (no permission, a lock we could not see) comes at the manifest, before anything is gone: the
+                // backup stays whole. Keep going with the rest.
                 logger.LogWarning("Backup {BackupId} could not be deleted and stays complete: {Error}", d.BackupId, e.Message);
-                entries.Add(new PruneEntry(d.BackupId, d.CompletedAt, "locked", [], e.Message));
+                entries.Add(new PruneEntry(d.BackupId, d.CompletedAt, "error", [], e.Message));
             }
         }
 

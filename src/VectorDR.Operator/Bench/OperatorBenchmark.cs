@@ -5,6 +5,7 @@ using k8s;
 using k8s.Models;
 using VectorDR.ControllerRuntime.Client;
 using VectorDR.ControllerRuntime.Entities;
+using VectorDR.ControllerRuntime.Events;
 using VectorDR.ControllerRuntime.Schema;
 using VectorDR.Operator.Entities;
 using VectorDR.Operator.Hosting;
@@ -74,8 +75,9 @@ public static class OperatorBenchmark
             var readyRequests = counter.Total;
             log.WriteLine($"all {options.Policies} Ready after {untilReady.TotalSeconds:F1}s ({readyRequests} operator requests)");
 
-            // Let the last status writes and events drain before measuring idle traffic.
-            await Task.Delay(TimeSpan.FromSeconds(3), ct);
+            // Events are written in the background: let them drain (and the last status writes land) before measuring idle traffic.
+            if (app.Services.GetRequiredService<IEventPublisher>() is EventPublisher events) await events.FlushAsync(ct);
+            await Task.Delay(TimeSpan.FromSeconds(2), ct);
             counter.Reset();
             await Task.Delay(options.Idle, ct);
             var minutes = options.Idle.TotalMinutes;

@@ -104,7 +104,9 @@ public sealed class S3ObjectStore : IObjectStore, IServerSideCopyTarget, IStaleU
     public async Task<ObjectInfo?> GetInfoAsync(string key, CancellationToken cancellationToken = default)
     {
         var head = await HeadAsync(key, cancellationToken).ConfigureAwait(false);
-        return head is null ? null : new ObjectInfo(key, head.ContentLength, ToOffset(head.LastModified));
+        return head is null
+            ? null
+            : new ObjectInfo(key, head.ContentLength, ToOffset(head.LastModified)) { RetainUntil = head.ObjectLockRetainUntilDate is null ? null : ToOffset(head.ObjectLockRetainUntilDate) };
     }
 
     public async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -154,14 +154,16 @@ public sealed class RuntimeIntegrationTests : IAsyncLifetime
     {
         var widget = await CreateWidgetAsync("w3");
         var options = Microsoft.Extensions.Options.Options.Create(new OperatorSettings { Name = "widget-operator" });
-        var publisher = new EventPublisher(_client, options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<EventPublisher>.Instance);
+        await using var publisher = new EventPublisher(_client, options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<EventPublisher>.Instance);
         await publisher.PublishAsync(widget, "Flapped", "it flapped", EventType.Warning, CancellationToken.None);
         await publisher.PublishAsync(widget, "Flapped", "it flapped", EventType.Warning, CancellationToken.None);
         await publisher.PublishAsync(widget, "Other", "something else", EventType.Normal, CancellationToken.None);
 
         // A second publisher (a restarted operator) continues the same Event's count.
-        var restarted = new EventPublisher(_client, options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<EventPublisher>.Instance);
+        await publisher.FlushAsync(CancellationToken.None);
+        await using var restarted = new EventPublisher(_client, options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<EventPublisher>.Instance);
         await restarted.PublishAsync(widget, "Flapped", "it flapped", EventType.Warning, CancellationToken.None);
+        await restarted.FlushAsync(CancellationToken.None);
 
         var events = (await _client.ListAsync<Corev1Event>("default", null, CancellationToken.None)).Items;
         Assert.Equal(2, events.Count);

@@ -23,7 +23,8 @@ internal sealed class ApiHandler(
     EmulatorFaults faults,
     RequestLog log,
     string token,
-    TimeSpan defaultWatchTimeout)
+    TimeSpan defaultWatchTimeout,
+    Jobs.IPodLogSource? podLogs = null)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -139,6 +140,13 @@ internal sealed class ApiHandler(
             return;
         }
 
+        if (segments is ["api", "v1", "namespaces", var logNamespace, "pods", var podName, "log"])
+        {
+            RequireMethod(method, "GET");
+            await WritePodLogAsync(context, logNamespace, podName, cancellationToken);
+            return;
+        }
+
         var route = ResourceRoute.Parse(segments, registry) ?? throw ApiException.PathNotFound();
         await HandleResourceAsync(context, route, isWatch, cancellationToken);
     }
@@ -233,6 +241,95 @@ internal sealed class ApiHandler(
 
             default:
                 throw ApiException.MethodNotAllowed();
+        }
+    }
+
+    /// <summary>The pods/log subresource: validates the pod and container as the API server does, then streams what the runner captured.</summary>
+    private async Task WritePodLogAsync(HttpContext context, string ns, string name, CancellationToken cancellationToken)
+    {
+        var query = context.Request.Query;
+        var pod = resources.Get(registry.Find("", "v1", "pods")!, ns, name);
+        var containers = (pod["spec"]?["containers"] as JsonArray)?.Select(c => c?["name"]?.GetValue<string>() ?? "").ToList() ?? [];
+        var container = query["container"].ToString();
+        if (container.Length == 0)
+        {
+            container = containers.Count == 1
+                ? containers[0]
+                : throw ApiException.BadRequest($"a container name must be specified for pod {name}, choose one of: [{string.Join(' ', containers)}]");
+        }
+        else if (!containers.Contains(container))
+        {
+            throw ApiException.BadRequest($"container {container} is not valid for pod {name}");
+        }
+
+        long? Positive(string key) => long.TryParse(query[key], out var value) ? value >= 0 ? value : throw ApiException.BadRequest($"{key}: Invalid value: {value}: must be greater than or equal to 0") : null;
+        var request = new Jobs.PodLogRequest(ns, name, Storage.Meta.Uid(pod) ?? "", container, IsTrue(query["follow"]), IsTrue(query["previous"]),
+            Positive("tailLines"), Positive("limitBytes"));
+        if (podLogs is null)
+        {
+            throw ApiException.BadRequest($"container \"{container}\" in pod \"{name}\" is waiting to start: ContainerCreating");
+        }
+
+        // Buffered until the first byte so that "no log" still becomes a 400 Status; a follow stream flushes as it goes.
+        var output = new FirstWriteStartsResponse(context);
+        try
+        {
+            await podLogs.WriteLogAsync(request, output, cancellationToken);
+        }
+        catch (Jobs.PodLogUnavailableException e) when (!context.Response.HasStarted)
+        {
+            throw ApiException.BadRequest(e.Message);
+        }
+
+        await output.CompleteAsync(cancellationToken);
+    }
+
+    /// <summary>A response body that sets 200 text/plain on the first write and flushes each write (for <c>follow</c>).</summary>
+    private sealed class FirstWriteStartsResponse(HttpContext context) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public async Task CompleteAsync(CancellationToken cancellationToken)
+        {
+            if (!context.Response.HasStarted)
+            {
+                Start();
+                await context.Response.StartAsync(cancellationToken);
+            }
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (!context.Response.HasStarted)
+            {
+                Start();
+            }
+
+            await context.Response.Body.WriteAsync(buffer, cancellationToken);
+            await context.Response.Body.FlushAsync(cancellationToken);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        private void Start()
+        {
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "text/plain";
         }
     }
 

@@ -40,6 +40,15 @@ internal sealed class EmulatorCluster(ResourceRegistry registry, ResourceService
     public void Delete(string apiVersion, string resource, string? ns, string name) =>
         Run(() => resources.Delete(Type(apiVersion, resource), ns, name, new DeleteRequest()));
 
+    public void Delete(string apiVersion, string resource, string? ns, string name, string propagationPolicy) =>
+        Run(() => resources.Delete(Type(apiVersion, resource), ns, name, new DeleteRequest(propagationPolicy switch
+        {
+            "Background" => Propagation.Background,
+            "Foreground" => Propagation.Foreground,
+            "Orphan" => Propagation.Orphan,
+            _ => throw new KubeEmulatorException(400, "BadRequest", $"propagationPolicy: Unsupported value: \"{propagationPolicy}\""),
+        })));
+
     private ResourceType Type(string apiVersion, string resource)
     {
         var slash = apiVersion.IndexOf('/');

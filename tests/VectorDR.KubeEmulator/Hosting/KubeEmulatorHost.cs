@@ -26,10 +26,12 @@ public sealed class KubeEmulatorHost : IAsyncDisposable
     private readonly EmulatorCertificates _certificates;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _jobNotifications;
+    private readonly IJobRunner? _jobRunner;
 
     private KubeEmulatorHost(WebApplication app, EmulatorCertificates certificates, Uri baseAddress, string token, EmulatorFaults faults,
-        RequestLog log, IEmulatorCluster cluster, Func<CancellationToken, Task> jobNotifications)
+        RequestLog log, IEmulatorCluster cluster, Func<CancellationToken, Task> jobNotifications, IJobRunner? jobRunner)
     {
+        _jobRunner = jobRunner;
         _app = app;
         _certificates = certificates;
         BaseAddress = baseAddress;
@@ -84,7 +86,8 @@ public sealed class KubeEmulatorHost : IAsyncDisposable
         var log = new RequestLog(options.RequestLogCapacity);
         var tables = new TableConverter(time);
         var handler = new ApiHandler(registry, resources, new DiscoveryDocuments(registry, options.ServerVersion), openApi, tables,
-            new WatchStreamer(store, faults, tables, options.BookmarkInterval), faults, log, options.Token, options.DefaultWatchTimeout);
+            new WatchStreamer(store, faults, tables, options.BookmarkInterval), faults, log, options.Token, options.DefaultWatchTimeout,
+            options.JobRunner as IPodLogSource);
         var cluster = new EmulatorCluster(registry, resources);
         Seed(cluster, options);
 
@@ -112,7 +115,7 @@ public sealed class KubeEmulatorHost : IAsyncDisposable
         var port = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)).Port;
         var baseAddress = new Uri($"https://127.0.0.1:{port}");
         var notifier = new JobNotifier(store, registry, cluster, options.JobRunner);
-        return new KubeEmulatorHost(app, certificates, baseAddress, options.Token, faults, log, cluster, notifier.RunAsync);
+        return new KubeEmulatorHost(app, certificates, baseAddress, options.Token, faults, log, cluster, notifier.RunAsync, options.JobRunner);
     }
 
     /// <summary>Writes a kubeconfig (context "kube-emulator", namespace "default") with the CA, server and token; returns the path.</summary>
@@ -163,6 +166,17 @@ public sealed class KubeEmulatorHost : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+        }
+
+        // The host owns the runner: its processes and temporary folders must not outlive the emulator.
+        switch (_jobRunner)
+        {
+            case IAsyncDisposable asyncDisposable:
+                await asyncDisposable.DisposeAsync();
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
         }
 
         _certificates.Dispose();

@@ -34,4 +34,20 @@ public interface IEmulatorCluster
     JsonObject MergePatch(string apiVersion, string resource, string? ns, string name, JsonObject patch, bool status = false);
 
     void Delete(string apiVersion, string resource, string? ns, string name);
+
+    /// <summary>
+    /// Deletes with an explicit propagation policy ("Background", "Foreground" or "Orphan"), as controllers do (the TTL
+    /// controller deletes Jobs in the foreground; a Job's own default is Orphan). Implementations that do not support it
+    /// fall back to <see cref="Delete(string, string, string?, string)"/>.
+    /// </summary>
+    void Delete(string apiVersion, string resource, string? ns, string name, string propagationPolicy) => Delete(apiVersion, resource, ns, name);
+}
+
+/// <summary>
+/// Optionally implemented by an <see cref="IJobRunner"/> that runs pods: told when a Pod is deleted (the kubelet stops
+/// its containers), in the same commit-ordered notification stream as the Job events.
+/// </summary>
+public interface IPodLifecycleObserver
+{
+    Task OnPodDeletedAsync(JsonObject pod, IEmulatorCluster cluster, CancellationToken cancellationToken);
 }

@@ -32,6 +32,7 @@ public sealed class BackupPolicyIntegrationTests
         Assert.Equal("UTC", policy.Spec.TimeZone);
         Assert.Equal(10, policy.Spec.Verification.Probes);
 
+        await EventuallyAsync(async () => (await h.EventsAsync()).Count == 2, "two events (written in the background)");
         var events = await h.EventsAsync();
         Assert.Contains(events, e => e.Reason == "SecretNotFound" && e.Type == "Warning" && e.InvolvedObject.Name == "p1");
         Assert.Contains(events, e => e.Reason == "Validated" && e.Type == "Normal" && e.InvolvedObject.Name == "p1");

@@ -55,8 +55,8 @@ public sealed class OperatorResilienceTests
         await h.CreatePolicyAsync("broken", apiKeySecret: "missing");
         await EventuallyAsync(async () => (await h.ReadyAsync("p3"))?.Status == ConditionStatus.True
                                           && (await h.ReadyAsync("broken"))?.Reason == "SecretNotFound", "all reconciled");
+        await EventuallyAsync(async () => (await h.EventsAsync()).Count == 4, "one event per policy");
         var events = (await h.EventsAsync()).Select(e => (e.Metadata.Name, e.Count)).OrderBy(e => e.Name).ToList();
-        Assert.Equal(4, events.Count);
         await h.StopOperatorAsync(first);
 
         h.Emulator.RequestLog.Clear();
