@@ -17,7 +17,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
 .PHONY: build publish test test-only demo qdrant-emulator kube-emulator crds rgw-start rgw-stop \
-        bench-backup bench-operator clean
+        bench-backup bench-stream bench-s3 bench-operator clean
 
 ## build: compile the solution and publish the CLI and the operator to artifacts/bin/
 build: publish
@@ -70,5 +70,13 @@ kube-emulator:
 bench-backup: build
 	build/bench/backup.sh
 
-clean:
+## bench-stream: --mode stream vs --mode snapshot, 4 shards, to the filesystem and to RGW (Qdrant-side disk too)
+bench-stream: build
+	build/bench/stream.sh
+
+## bench-s3: backup to RGW vs curl + aws s3 cp; copy server-side vs streamed; restore via URL vs stream
+bench-s3: build
+	build/bench/s3.sh
+
+clean: rgw-stop
 	rm -rf $(BUILD_DIR) $(ARTIFACTS)

@@ -30,3 +30,41 @@ stop_pid() {
 }
 
 now_ms() { date +%s%3N; }
+
+# watch_disk DIR OUT: samples `du -sb DIR` every 100 ms and keeps the peak (bytes) in OUT until killed.
+watch_disk() {
+  local dir="$1" out="$2" peak=0 now
+  echo 0 >"$out"
+  while true; do
+    now=$(du -sb "$dir" 2>/dev/null | cut -f1); now=${now:-0}
+    if [ "$now" -gt "$peak" ]; then peak=$now; echo "$peak" >"$out"; fi
+    sleep 0.1
+  done
+}
+
+# s3_env: loads the test RGW's settings (starting it if needed) for the S3 benchmarks.
+s3_env() {
+  RGW_STATE_DIR="${RGW_STATE_DIR:-$ROOT/.build/rgw}" "$ROOT/build/s3/start-rgw.sh" >/dev/null
+  set -a; . "${RGW_STATE_DIR:-$ROOT/.build/rgw}/s3.env"; set +a
+}
+
+# s3_location BUCKET PREFIX: the location string for the test RGW.
+s3_location() { echo "s3://$1/$2?endpoint=$S3_ENDPOINT&region=${S3_REGION:-us-east-1}&pathStyle=true&checksum=when-required"; }
+
+# timed_run OUT CMD...: runs CMD under GNU time; OUT gets "seconds maxrss_kb".
+timed_run() { local out="$1"; shift; /usr/bin/time -f "%e %M" -o "$out" "$@"; }
+
+mb() { python3 -c "import sys; print(f'{float(sys.argv[1])/1e6:.1f}')" "$1"; }
+mbps() { python3 -c "import sys; print(f'{float(sys.argv[1])/1e6/float(sys.argv[2]):.1f}')" "$1" "$2"; }
+machine_line() {
+  echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# awscli from Debian, for bucket creation and the S3 baselines.
+need_awscli() {
+  command -v aws >/dev/null || { apt-get install -y -q --no-install-recommends awscli >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends awscli >/dev/null; }; }
+}
+aws_s3() { AWS_DEFAULT_REGION="${S3_REGION:-us-east-1}" aws --endpoint-url "$S3_ENDPOINT" "$@"; }
+new_bucket() { local b="vdr-bench-$(date +%s%N | tail -c 10)"; aws_s3 s3 mb "s3://$b" >/dev/null; echo "$b"; }
+drop_bucket() { aws_s3 s3 rb "s3://$1" --force >/dev/null 2>&1 || true; }

@@ -51,7 +51,7 @@ SCRIPT
   label="$(python3 -c "print(f'{$bytes/2**30:.2f}GiB')")"
   printf '%-9s %-9s %10s %10s %9s %12s\n' "$label" vectordr "$vdr_s" "$(mbps "$vdr_s")" "$ratio" "$((vdr_kb / 1024))"
   printf '%-9s %-9s %10s %10s %9s %12s\n' "$label" baseline "$base_s" "$(mbps "$base_s")" "1.00x" "$((base_kb / 1024))"
-  grep -E 'collection.snapshot: .* in ' "$work/vdr.log" | sed 's/^/          vectordr transfer phase: /' || true
+  grep -E '\.snapshot: .* in ' "$work/vdr.log" | sed 's/^/          vectordr transfer phase: /' || true
   stop_pid "$QDRANT_PID"; QDRANT_PID=""
   rm -rf "$work/qdrant-$gib"
 done

@@ -29,9 +29,3 @@ static string RepositoryRoot(string start)
         if (File.Exists(Path.Combine(dir.FullName, "Operator.sln"))) return dir.FullName;
     return start;
 }
-
-namespace VectorDR.Operator
-{
-    /// <summary>Entry point marker for WebApplicationFactory-style tests.</summary>
-    public partial class Program;
-}

@@ -110,9 +110,9 @@ public abstract class EmulatorTestBase : IAsyncLifetime
     protected static string Rv(JsonObject obj) => obj["metadata"]!["resourceVersion"]!.GetValue<string>();
 
     /// <summary>Waits (polling) until <paramref name="condition"/> holds; the emulator's controllers are synchronous, so this is short.</summary>
-    protected static async Task Eventually(Func<Task<bool>> condition, string what)
+    protected static async Task Eventually(Func<Task<bool>> condition, string what, int seconds = 10)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline)

@@ -40,6 +40,7 @@ public sealed class FaultTests : IAsyncLifetime
             }
         });
         Assert.InRange(received, 0, 10_000);
+        Assert.Equal(10_000, _host.Stats.SnapshotBytesSent); // bytes that went out before the cut are counted
 
         // One-shot: the next stream is complete.
         using var next = await _http.Client.GetAsync("/collections/c/shards/0/snapshot");

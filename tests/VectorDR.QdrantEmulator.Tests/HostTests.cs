@@ -57,6 +57,15 @@ public sealed class HostTests
     }
 
     [Fact]
+    public async Task Seeding_an_existing_collection_or_a_bad_distance_throws()
+    {
+        await using var host = await QdrantEmulatorHost.StartAsync();
+        await host.SeedCollectionAsync("s", 1, 2);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => host.SeedCollectionAsync("s", 1, 2));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => host.SeedCollectionAsync("t", 1, 2, distance: "Hamming"));
+    }
+
+    [Fact]
     public async Task Port_in_use_fails_to_start()
     {
         await using var first = await QdrantEmulatorHost.StartAsync();

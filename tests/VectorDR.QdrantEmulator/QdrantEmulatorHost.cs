@@ -103,12 +103,23 @@ public sealed class QdrantEmulatorHost : IAsyncDisposable
     /// <summary>
     /// Creates a collection with one unnamed vector and fills it with deterministic pseudo-random vectors (ids
     /// 0..points-1) without going through HTTP. Payloads are <c>{"i":id,"group":"g{id%10}","even":bool}</c>.
+    /// Throws <see cref="InvalidOperationException"/> if the collection exists or the config is invalid.
     /// </summary>
     public Task SeedCollectionAsync(string name, int points, int dimensions, string distance = "Cosine", int shards = 1,
         bool payloads = true, int seed = 42, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(points);
-        var collection = _node.Registry.Create(name, CollectionConfig.ForSeed(dimensions, distance, shards));
+        Collection collection;
+        try
+        {
+            collection = _node.Registry.Create(name, CollectionConfig.ForSeed(dimensions, distance, shards));
+        }
+        catch (QdrantApiException e)
+        {
+            // Same checks as PUT /collections (409 exists, 400/422 bad config), surfaced as a plain .NET exception.
+            throw new InvalidOperationException($"cannot seed collection {name}: {e.Message}", e);
+        }
+
         return Task.Run(() => Seeder.Fill(collection, points, seed, payloads, ct), ct);
     }
 

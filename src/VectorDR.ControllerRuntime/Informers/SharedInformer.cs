@@ -106,12 +106,15 @@ public sealed class SharedInformer<T> : IResourceCache<T>, ISharedInformer where
                     }
                 }
 
+                var opened = _time.GetTimestamp();
+                var received = false;
                 var timeout = (int)_options.WatchTimeout.TotalSeconds;
                 // Jitter spreads re-watches of many informers, as client-go does.
                 timeout += Random.Shared.Next(0, Math.Max(1, timeout / 5));
                 await foreach (var ev in _client.WatchAsync<T>(scope, resourceVersion, timeout, ct).ConfigureAwait(false))
                 {
                     failures = 0;
+                    received = true;
                     switch (ev.Kind)
                     {
                         case WatchEventKind.Bookmark:
@@ -133,6 +136,9 @@ public sealed class SharedInformer<T> : IResourceCache<T>, ISharedInformer where
                 }
                 RuntimeMetrics.WatchRestarts.WithLabels(Resource, "closed").Inc();
                 _logger.LogDebug("Watch of {Resource} in {Scope} closed at resourceVersion {ResourceVersion}; re-watching", Resource, scope ?? "*", resourceVersion);
+                // A server that closes watches at once must not be hammered: back off as on an error.
+                if (!received && _time.GetElapsedTime(opened) < TimeSpan.FromSeconds(1))
+                    await Task.Delay(_options.ReconnectBackoff.For(failures++), _time, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

@@ -290,15 +290,23 @@ public sealed class BackupEngine(IQdrantClient qdrant, IObjectStore store, TimeP
         long? expectedSize, PutOptions? putOptions, ConcurrentBag<string> written, CancellationToken cancellationToken)
     {
         var key = RepositoryFormat.BackupDirectory(backupId) + partKey;
-        using var transfer = _observer.BeginTransfer($"{what} → {partKey}", expectedSize);
+        using var transfer = _observer.BeginTransfer($"Qdrant → {partKey}", expectedSize);
         var hashing = new HashingReadStream(new TarEndCheckingStream(new ReadAheadStream(download), what), progress: transfer);
         await using (hashing.ConfigureAwait(false))
         {
             // Recorded before the write: a write that fails half-way may still have left data behind to remove.
             written.Add(key);
-            var size = await store.PutAsync(key, hashing, (putOptions ?? new PutOptions()) with { ExpectedSize = expectedSize }, cancellationToken)
-                .ConfigureAwait(false);
-            return (size, hashing.Sha256);
+            try
+            {
+                var size = await store.PutAsync(key, hashing, (putOptions ?? new PutOptions()) with { ExpectedSize = expectedSize }, cancellationToken)
+                    .ConfigureAwait(false);
+                return (size, hashing.Sha256);
+            }
+            catch (IOException e)
+            {
+                // The stores translate their own I/O errors; a raw IOException is the download breaking off.
+                throw new OperationFailedException($"{what} could not be read to its end: {e.Message}", e);
+            }
         }
     }
 

@@ -69,7 +69,7 @@ public sealed class Replicator(IObjectStore source, IObjectStore destination, Ti
         foreach (var part in manifest.Collections.SelectMany(c => c.Parts))
         {
             var key = BackupRepository.PartKey(manifest.BackupId, part);
-            if (await IsIntactAsync(destination, key, part, cancellationToken).ConfigureAwait(false)) continue;
+            if (await IsIntactAsync(destination, manifest.BackupId, part, cancellationToken).ConfigureAwait(false)) continue;
 
             var options = (putOptions ?? new PutOptions()) with { ExpectedSize = part.SizeBytes };
             if (destination is IServerSideCopyTarget target &&
@@ -80,7 +80,7 @@ public sealed class Replicator(IObjectStore source, IObjectStore destination, Ti
             else
             {
                 using var transfer = _observer.BeginTransfer($"{part.Key} → {destination.DisplayLocation}", part.SizeBytes);
-                var read = await source.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+                var read = await OpenPartAsync(source, key, manifest.BackupId, cancellationToken).ConfigureAwait(false);
                 var checkedRead = new HashingReadStream(read, new HashingReadStream.Expectation($"part {key} at {source.DisplayLocation}",
                     part.SizeBytes, part.Sha256), transfer);
                 await using (checkedRead.ConfigureAwait(false))
@@ -93,10 +93,7 @@ public sealed class Replicator(IObjectStore source, IObjectStore destination, Ti
         // Trust nothing that was not read back from where it now lives: the destination is what a restore will use.
         _observer.Step($"Verifying backup {manifest.BackupId} at {destination.DisplayLocation}");
         foreach (var part in manifest.Collections.SelectMany(c => c.Parts))
-        {
-            var key = BackupRepository.PartKey(manifest.BackupId, part);
-            await VerifyAsync(destination, key, part, cancellationToken).ConfigureAwait(false);
-        }
+            await VerifyAsync(destination, manifest.BackupId, part, cancellationToken).ConfigureAwait(false);
 
         await to.WriteManifestAsync(manifest, putOptions, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Backup {BackupId} copied to {Destination} and verified there ({Bytes} bytes)", manifest.BackupId,
@@ -104,13 +101,13 @@ public sealed class Replicator(IObjectStore source, IObjectStore destination, Ti
         return new BackupCopyResult(manifest.BackupId, "copied", bytes, serverSide, streamed);
     }
 
-    private static async Task<bool> IsIntactAsync(IObjectStore store, string key, PartManifest part, CancellationToken cancellationToken)
+    private static async Task<bool> IsIntactAsync(IObjectStore store, string backupId, PartManifest part, CancellationToken cancellationToken)
     {
-        var info = await store.GetInfoAsync(key, cancellationToken).ConfigureAwait(false);
+        var info = await store.GetInfoAsync(BackupRepository.PartKey(backupId, part), cancellationToken).ConfigureAwait(false);
         if (info is null || info.Size != part.SizeBytes) return false;
         try
         {
-            await VerifyAsync(store, key, part, cancellationToken).ConfigureAwait(false);
+            await VerifyAsync(store, backupId, part, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (OperationFailedException)
@@ -119,9 +116,23 @@ public sealed class Replicator(IObjectStore source, IObjectStore destination, Ti
         }
     }
 
-    private static async Task VerifyAsync(IObjectStore store, string key, PartManifest part, CancellationToken cancellationToken)
+    /// <summary>A part missing from a committed backup is damage, not a typo: it fails the operation.</summary>
+    private static async Task<Stream> OpenPartAsync(IObjectStore store, string key, string backupId, CancellationToken cancellationToken)
     {
-        var read = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectNotFoundException e)
+        {
+            throw new OperationFailedException($"part {key} of backup '{backupId}' is missing from {store.DisplayLocation}", e);
+        }
+    }
+
+    private static async Task VerifyAsync(IObjectStore store, string backupId, PartManifest part, CancellationToken cancellationToken)
+    {
+        var key = BackupRepository.PartKey(backupId, part);
+        var read = await OpenPartAsync(store, key, backupId, cancellationToken).ConfigureAwait(false);
         var hashing = new HashingReadStream(read, new HashingReadStream.Expectation($"part {key} at {store.DisplayLocation}",
             part.SizeBytes, part.Sha256));
         await using (hashing.ConfigureAwait(false))

@@ -29,12 +29,13 @@ public static class OperatorHost
 
         var section = builder.Configuration.GetSection(OperatorOptions.Section);
         builder.Services.Configure<OperatorOptions>(section);
-        builder.Services.Configure<OperatorSettings>(section);
-        builder.Services.PostConfigure<OperatorSettings>(s =>
+        // Product defaults first, then configuration: options actions run in registration order.
+        builder.Services.Configure<OperatorSettings>(s =>
         {
-            if (s.Name == "operator") s.Name = "vectordr-operator";
-            if (s.LeaderElection.LeaseName == "operator-leader") s.LeaderElection.LeaseName = "vectordr-operator-leader";
+            s.Name = "vectordr-operator";
+            s.LeaderElection.LeaseName = "vectordr-operator-leader";
         });
+        builder.Services.Configure<OperatorSettings>(section);
         builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(ClientConfiguration(section.Get<OperatorOptions>() ?? new OperatorOptions())));
 
         builder.Services.AddKubernetesOperator()

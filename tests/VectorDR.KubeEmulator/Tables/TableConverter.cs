@@ -100,7 +100,7 @@ internal sealed class TableConverter(TimeProvider time)
             [
                 name,
                 new Column("Ready", "string", "", "The aggregate readiness state of this pod for accepting traffic.", 0, PodReady),
-                new Column("Status", "string", "", "The aggregate status of the containers in this pod.", 0, o => o["status"]?["reason"]?.DeepClone() ?? o["status"]?["phase"]?.DeepClone() ?? "Pending"),
+                new Column("Status", "string", "", "The aggregate status of the containers in this pod.", 0, PodStatus),
                 new Column("Restarts", "string", "", "The number of times the containers in this pod have been restarted.", 0, PodRestarts),
                 age,
                 new Column("IP", "string", "", "IP address allocated to the pod.", 1, o => o["status"]?["podIP"]?.DeepClone() ?? "<none>"),
@@ -189,6 +189,25 @@ internal sealed class TableConverter(TimeProvider time)
         var total = (pod["spec"]?["containers"] as JsonArray)?.Count ?? 0;
         var ready = (pod["status"]?["containerStatuses"] as JsonArray)?.Count(c => c?["ready"]?.GetValue<bool>() == true) ?? 0;
         return $"{ready}/{total}";
+    }
+
+    /// <summary>The printer's pod status: a container's waiting or terminated reason wins over the phase (ImagePullBackOff, Completed, Error…).</summary>
+    private static JsonNode PodStatus(JsonObject pod)
+    {
+        var reason = pod["status"]?["reason"]?.GetValue<string>() ?? pod["status"]?["phase"]?.GetValue<string>() ?? "Pending";
+        foreach (var container in ((pod["status"]?["containerStatuses"] as JsonArray)?.OfType<JsonObject>() ?? []).Reverse())
+        {
+            if (container["state"]?["waiting"]?["reason"]?.GetValue<string>() is { Length: > 0 } waiting)
+            {
+                reason = waiting;
+            }
+            else if (container["state"]?["terminated"] is JsonObject terminated)
+            {
+                reason = terminated["reason"]?.GetValue<string>() is { Length: > 0 } r ? r : $"ExitCode:{terminated["exitCode"]?.ToJsonString()}";
+            }
+        }
+
+        return pod["metadata"]?["deletionTimestamp"] is not null ? "Terminating" : reason;
     }
 
     private static JsonNode PodRestarts(JsonObject pod) =>

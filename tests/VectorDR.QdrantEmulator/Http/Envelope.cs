@@ -9,7 +9,7 @@ namespace VectorDR.QdrantEmulator.Http;
 /// <see cref="Utf8JsonWriter"/>, so big results (scroll pages with vectors) never become a DOM. <c>result</c> is
 /// omitted when there is nothing to return, as Qdrant's <c>ApiResponse</c> does.
 /// </summary>
-public sealed class EnvelopeResult(int statusCode, string status, Action<Utf8JsonWriter>? writeResult) : IResult
+internal sealed class EnvelopeResult(int statusCode, string status, Action<Utf8JsonWriter>? writeResult) : IResult
 {
     public static EnvelopeResult Ok(Action<Utf8JsonWriter> writeResult) => new(200, "ok", writeResult);
 
@@ -75,7 +75,7 @@ public sealed class EnvelopeResult(int statusCode, string status, Action<Utf8Jso
 }
 
 /// <summary>Remembers when a request started, for the envelope's <c>time</c> field.</summary>
-public static class RequestClock
+internal static class RequestClock
 {
     private const string Key = "qdrant-emulator.start";
 

@@ -98,7 +98,7 @@ internal static class Middleware
         if (IsSnapshotBody(context.Request) && faults.TryTakeCut() is { } cutAfter)
         {
             var original = context.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
-            var cutting = new CuttingStream(original.Stream, cutAfter, context);
+            var cutting = new CuttingStream(new CountingStream(original.Stream, stats), cutAfter, context);
             context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(cutting, original));
         }
         else if (IsSnapshotBody(context.Request))

@@ -4,7 +4,7 @@ namespace VectorDR.QdrantEmulator.Http;
 /// An error answered with Qdrant's error envelope. The message already carries the kind prefix Qdrant uses
 /// (<c>Not found: </c>, <c>Wrong input: </c>, ...), see API-NOTES §1.3.
 /// </summary>
-public sealed class QdrantApiException(int statusCode, string message, TimeSpan? retryAfter = null) : Exception(message)
+internal sealed class QdrantApiException(int statusCode, string message, TimeSpan? retryAfter = null) : Exception(message)
 {
     public int StatusCode { get; } = statusCode;
 

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace VectorDR.QdrantEmulator.Http;
 
 /// <summary>Reads request bodies and query parameters with Qdrant's error semantics (400 for shape, 422 for values).</summary>
-public static class RequestReader
+internal static class RequestReader
 {
     /// <summary>Qdrant's default <c>service.max_request_size_mb</c> for JSON bodies.</summary>
     public const long MaxJsonBodyBytes = 32L * 1024 * 1024;

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace VectorDR.QdrantEmulator.Model;
 
 /// <summary>A collection: its config, its shards (all local: the emulator is a single node) and its payload indexes.</summary>
-public sealed class Collection
+internal sealed class Collection
 {
     private readonly Lock _gate = new();
     private readonly SortedDictionary<string, JsonNode> _payloadIndexes = new(StringComparer.Ordinal);

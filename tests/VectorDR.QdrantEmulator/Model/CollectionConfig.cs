@@ -5,13 +5,13 @@ using VectorDR.QdrantEmulator.Http;
 namespace VectorDR.QdrantEmulator.Model;
 
 /// <summary>A dense vector slot of a collection. <see cref="Name"/> is empty for the single unnamed vector.</summary>
-public sealed record VectorSpec(string Name, int Size, Distance Distance, JsonObject Params);
+internal sealed record VectorSpec(string Name, int Size, Distance Distance, JsonObject Params);
 
 /// <summary>
 /// Collection configuration, parsed from a <c>CreateCollection</c> body or a snapshot's <c>config.json</c>, and
 /// rendered back as Qdrant's <c>CollectionConfig</c> (info) or <c>CollectionConfigInternal</c> (snapshot).
 /// </summary>
-public sealed class CollectionConfig
+internal sealed class CollectionConfig
 {
     private CollectionConfig(bool namedVectors, IReadOnlyList<VectorSpec> vectors, JsonObject parameters, JsonObject hnsw,
         JsonObject optimizer, JsonObject wal, JsonNode? quantization, JsonNode? strictMode, JsonNode? metadata, Guid uuid)

@@ -3,7 +3,7 @@ using VectorDR.QdrantEmulator.Http;
 namespace VectorDR.QdrantEmulator.Model;
 
 /// <summary>All collections and aliases of the node. Alias changes run in order under one lock, like Qdrant.</summary>
-public sealed class CollectionRegistry
+internal sealed class CollectionRegistry
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Collection> _collections = new(StringComparer.Ordinal);
@@ -153,7 +153,7 @@ public sealed class CollectionRegistry
 }
 
 /// <summary>One action of <c>POST /collections/aliases</c>.</summary>
-public abstract record AliasAction
+internal abstract record AliasAction
 {
     public sealed record Create(string Collection, string Alias) : AliasAction;
 

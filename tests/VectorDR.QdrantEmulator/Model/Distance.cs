@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace VectorDR.QdrantEmulator.Model;
 
-public enum Distance
+internal enum Distance
 {
     Cosine,
     Euclid,
@@ -12,7 +12,7 @@ public enum Distance
 }
 
 /// <summary>Exact scoring as Qdrant reports it: similarity for Cosine/Dot (higher is better), distance for Euclid/Manhattan (lower is better).</summary>
-public static class Scoring
+internal static class Scoring
 {
     public static bool HigherIsBetter(Distance distance) => distance is Distance.Cosine or Distance.Dot;
 

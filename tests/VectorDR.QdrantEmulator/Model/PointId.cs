@@ -11,7 +11,7 @@ namespace VectorDR.QdrantEmulator.Model;
 /// Stored as two <c>ulong</c>s plus a flag (24 bytes, where a <c>UInt128</c> field would pad it to 48): ids
 /// are kept twice per point (dictionary key and point), which matters for collections of millions of points.
 /// </summary>
-public readonly record struct PointId : IComparable<PointId>
+internal readonly record struct PointId : IComparable<PointId>
 {
     private readonly ulong _high;
     private readonly ulong _low;

@@ -4,7 +4,7 @@ namespace VectorDR.QdrantEmulator.Model;
 /// One local shard: points by id, plus a lazily rebuilt id-ordered array used for scroll, snapshots and
 /// exact search. Writers take the lock; readers get an immutable ordered array (point-in-time view).
 /// </summary>
-public sealed class Shard(int id)
+internal sealed class Shard(int id)
 {
     private readonly Lock _gate = new();
     private Dictionary<PointId, StoredPoint> _points = new();

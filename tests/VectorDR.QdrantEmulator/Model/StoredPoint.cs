@@ -6,7 +6,7 @@ namespace VectorDR.QdrantEmulator.Model;
 /// <see cref="CollectionConfig.Vectors"/>; a missing named vector is <c>null</c>. The payload is kept as compact
 /// UTF-8 JSON bytes rather than a DOM, to keep per-point overhead small for multi-GiB collections.
 /// </summary>
-public sealed class StoredPoint(PointId id, float[]?[] vectors, byte[]? payload, ulong version)
+internal sealed class StoredPoint(PointId id, float[]?[] vectors, byte[]? payload, ulong version)
 {
     public PointId Id { get; } = id;
 

@@ -70,6 +70,7 @@ public sealed class LocalProcessJobRunner : IJobRunner, IPodLifecycleObserver, I
             finally
             {
                 _jobs.TryRemove(uid, out _);
+                gone.Dispose();
             }
         }, CancellationToken.None);
         return Task.CompletedTask;
@@ -81,7 +82,14 @@ public sealed class LocalProcessJobRunner : IJobRunner, IPodLifecycleObserver, I
         // the pods running, but a process nobody owns any more only gets in a test's way.
         if (job["metadata"]?["uid"]?.GetValue<string>() is { } uid && _jobs.TryGetValue(uid, out var running))
         {
-            await running.Gone.CancelAsync();
+            try
+            {
+                await running.Gone.CancelAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The controller finished in between.
+            }
         }
     }
 
@@ -101,10 +109,9 @@ public sealed class LocalProcessJobRunner : IJobRunner, IPodLifecycleObserver, I
         var log = _logs.Find(request.PodUid, request.Container, request.Previous);
         if (log is null)
         {
-            var waiting = _workers.TryGetValue(request.PodUid, out var worker) ? "ContainerCreating" : "ContainerCreating";
             throw new PodLogUnavailableException(request.Previous
                 ? $"previous terminated container \"{request.Container}\" in pod \"{request.Pod}\" not found"
-                : $"container \"{request.Container}\" in pod \"{request.Pod}\" is waiting to start: {waiting}");
+                : $"container \"{request.Container}\" in pod \"{request.Pod}\" is waiting to start: ContainerCreating");
         }
 
         var (data, position) = log.ReadFrom(0);
@@ -131,15 +138,16 @@ public sealed class LocalProcessJobRunner : IJobRunner, IPodLifecycleObserver, I
             return;
         }
 
-        while (!log.Completed || log.ReadFrom(position).End > position)
+        while (true)
         {
             await log.WaitForChangeAsync(position, cancellationToken);
-            (data, position) = log.ReadFrom(position) is var next ? (next.Data, next.End) : default;
+            (data, position) = log.ReadFrom(position);
             if (!await WriteAsync(data))
             {
                 return;
             }
 
+            // Output is drained before a log is completed, so nothing can follow once it is and the end is reached.
             if (log.Completed && log.ReadFrom(position).End == position)
             {
                 return;
@@ -162,10 +170,6 @@ public sealed class LocalProcessJobRunner : IJobRunner, IPodLifecycleObserver, I
 
         await Task.WhenAll(_jobs.Values.Select(j => j.Task ?? Task.CompletedTask));
         await Task.WhenAll(_workers.Values.Select(w => w.Completion.ContinueWith(_ => { }, TaskScheduler.Default)));
-        foreach (var job in _jobs.Values)
-        {
-            job.Gone.Dispose();
-        }
 
         _shutdown.Dispose();
         try

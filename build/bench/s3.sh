@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# make bench-s3: against the local RGW, same run, same snapshot of >= 1 GiB:
+#   1. backup straight to S3: `vectordr backup` (stream mode) vs the naive baseline
+#      (create snapshot, curl -o to disk, `aws s3 cp` to the bucket, delete snapshot);
+#   2. `vectordr copy` between two buckets: server-side (same endpoint) vs streamed (through a second endpoint
+#      spelling, which defeats the server-side path: 127.0.0.1 vs localhost);
+#   3. restore of the same backup via a pre-signed URL (Qdrant pulls) vs streamed upload.
+# BENCH_SIZES="1 3" GiB (approximately; printed exactly). Peak RSS: GNU time %M of the largest process.
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+[ -x /usr/bin/time ] || apt-get install -y -q time >/dev/null
+SIZES="${BENCH_SIZES:-1 3}"; DIM=384; POINTS_PER_GIB=680000
+work="$(mktemp -d "$ROOT/.build/bench-s3.XXXXXX")"
+QDRANT_PID=""; buckets=()
+cleanup() { stop_pid "$QDRANT_PID"; for b in "${buckets[@]}"; do drop_bucket "$b"; done; rm -rf "$work"; }
+trap cleanup EXIT
+s3_env; need_awscli
+machine_line; echo "$(aws --version 2>&1 | cut -d' ' -f1)"
+row() { printf '%-8s %-34s %9s %9s %8s %12s\n' "$@"; }
+row size what seconds "MB/s" ratio "peak RSS MB"
+for gib in $SIZES; do
+  start_qdrant_emulator "$work/qdrant" --seed "big:$((gib * POINTS_PER_GIB)):$DIM"
+  primary=$(new_bucket); standby=$(new_bucket); standby2=$(new_bucket); baseline=$(new_bucket)
+  buckets+=("$primary" "$standby" "$standby2" "$baseline")
+
+  timed_run "$work/t1" "$BIN/vectordr" backup --qdrant "$QDRANT_URL" -c big --to "$(s3_location "$primary" q)" --probes 5 --json >"$work/b.json" 2>"$work/b.log"
+  read -r vs vkb <"$work/t1"
+  bytes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["backup"]["sizeBytes"])' "$work/b.json")
+  id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["backup"]["backupId"])' "$work/b.json")
+  label=$(python3 -c "print(f'{$bytes/2**30:.2f}GiB')")
+
+  cat >"$work/baseline.sh" <<SCRIPT
+set -euo pipefail
+name=\$(curl -fsS -X POST "$QDRANT_URL/collections/big/snapshots?wait=true" | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["name"])')
+curl -fsS -o "$work/dl.snapshot" "$QDRANT_URL/collections/big/snapshots/\$name"
+AWS_DEFAULT_REGION=${S3_REGION:-us-east-1} aws --endpoint-url "$S3_ENDPOINT" s3 cp --only-show-errors "$work/dl.snapshot" "s3://$baseline/x/collection.snapshot"
+rm -f "$work/dl.snapshot"
+curl -fsS -X DELETE "$QDRANT_URL/collections/big/snapshots/\$name" >/dev/null
+SCRIPT
+  timed_run "$work/t2" bash "$work/baseline.sh"
+  read -r bs bkb <"$work/t2"
+  row "$label" "backup: vectordr -> S3" "$vs" "$(mbps "$bytes" "$vs")" "$(python3 -c "print(f'{$bs/$vs:.2f}x')")" "$((vkb / 1024))"
+  row "$label" "backup: curl + aws s3 cp (baseline)" "$bs" "$(mbps "$bytes" "$bs")" "1.00x" "$((bkb / 1024))"
+
+  timed_run "$work/t3" "$BIN/vectordr" copy "$(s3_location "$primary" q)" --to "$(s3_location "$standby" q)" --id "$id" --json >/dev/null 2>&1
+  read -r cs ckb <"$work/t3"
+  local_alias="${S3_ENDPOINT/127.0.0.1/localhost}"
+  timed_run "$work/t4" "$BIN/vectordr" copy "$(s3_location "$primary" q)" \
+    --to "s3://$standby2/q?endpoint=$local_alias&region=${S3_REGION:-us-east-1}&pathStyle=true&checksum=when-required" --id "$id" --json >/dev/null 2>&1
+  read -r ss skb <"$work/t4"
+  row "$label" "copy: server-side (+ verify at dest)" "$cs" "$(mbps "$bytes" "$cs")" "" "$((ckb / 1024))"
+  row "$label" "copy: streamed (+ verify at dest)" "$ss" "$(mbps "$bytes" "$ss")" "" "$((skb / 1024))"
+
+  for via in url stream; do
+    timed_run "$work/t5" "$BIN/vectordr" restore "$(s3_location "$primary" q)" --id "$id" --qdrant "$QDRANT_URL" -c "big:big-$via" --via "$via" --json >"$work/r.json" 2>/dev/null
+    read -r rs rkb <"$work/t5"
+    row "$label" "restore via $via (incl. verification)" "$rs" "$(mbps "$bytes" "$rs")" "" "$((rkb / 1024))"
+  done
+  stop_pid "$QDRANT_PID"; QDRANT_PID=""; rm -rf "$work/qdrant"
+done
