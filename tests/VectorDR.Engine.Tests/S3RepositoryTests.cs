@@ -124,4 +124,33 @@ public sealed class S3RepositoryTests : IAsyncLifetime
         Assert.Contains("Object Lock", run.Stderr);
         Assert.DoesNotContain(await _s3.KeysAsync(bucket), k => k.EndsWith("manifest.json", StringComparison.Ordinal));
     }
+
+    [S3Fact]
+    public async Task Gc_removes_orphaned_parts_and_aborts_stale_multipart_uploads_in_a_bucket()
+    {
+        _s3 = new S3Buckets();
+        var (bucket, location) = await _s3.CreateAsync();
+        await _world.SeedAsync("docs", points: 300);
+        var kept = await BackupAsync(location);
+        // What a killed backup leaves in a bucket: a part without a manifest, and an unfinished multipart upload.
+        await _s3.Client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = bucket, Key = "qdrant/backups/20200101T000000Z-aaaaaa/docs/shard-0.snapshot",
+            InputStream = new MemoryStream(new byte[2048]),
+        });
+        await _s3.Client.InitiateMultipartUploadAsync(bucket, "qdrant/backups/20200101T000000Z-bbbbbb/docs/shard-0.snapshot");
+
+        var dry = await Vectordr.RunAsync("gc", location, "--grace", "0s", "--json");
+        Assert.True(dry.ExitCode == 0, dry.ToString());
+        Assert.Equal(1, dry.Json.GetProperty("orphans").GetArrayLength());
+        Assert.Equal(1, dry.Json.GetProperty("staleUploads").GetArrayLength());
+
+        var apply = await Vectordr.RunAsync("gc", location, "--grace", "0s", "--apply", "--json");
+        Assert.True(apply.ExitCode == 0, apply.ToString());
+        Assert.Equal(1, apply.Json.GetProperty("staleUploadsAborted").GetInt32());
+        Assert.DoesNotContain(await _s3.KeysAsync(bucket), k => k.Contains("20200101T000000Z-aaaaaa", StringComparison.Ordinal));
+        var uploads = await _s3.Client.ListMultipartUploadsAsync(bucket);
+        Assert.Empty(uploads.MultipartUploads ?? []);
+        Assert.Equal(0, (await Vectordr.RunAsync("verify", location, "--id", kept)).ExitCode);
+    }
 }
