@@ -47,6 +47,9 @@ public sealed class JobRunnerKubectlTests(ITestOutputHelper output) : JobRunnerT
         var pod = (await run.Ok("get", "pods", "-l", "job-name=greet", "-o", "jsonpath={.items[0].metadata.name}")).StdOut;
         Assert.Equal("hello-from-the-job\n", (await run.Ok("logs", $"pod/{pod}")).StdOut);
         Assert.Equal("{\"ok\":true}\n", (await run.Ok("get", "pod", pod, "-o", "jsonpath={.status.containerStatuses[0].state.terminated.message}")).StdOut);
+        var described = (await run.Ok("describe", "job", "greet")).StdOut;
+        Assert.Matches(@"Pods Statuses:\s+0 Active .* 1 Succeeded / 0 Failed", described);
+        Assert.Matches($@"Normal\s+SuccessfulCreate\s+.*job-controller\s+Created pod: {pod}", described);
     }
 
     [Fact]

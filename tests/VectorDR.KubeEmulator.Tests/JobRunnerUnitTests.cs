@@ -12,6 +12,8 @@ public sealed class JobRunnerUnitTests
     [InlineData("ghcr.io/vectordr/vectordr:0.1.0", "/bin/tagged")]
     [InlineData("ghcr.io/vectordr/vectordr@sha256:abc", "/bin/untagged")]
     [InlineData("localhost:5000/tools:1", "/bin/port")]
+    [InlineData("localhost:5000/tools", "/bin/port")]
+    [InlineData("ghcr.io/pinned/tool:2.0", null)]
     [InlineData("ghcr.io/other/image", null)]
     public void Images_match_exactly_first_then_without_tag_or_digest(string image, string? expected)
     {
@@ -19,7 +21,8 @@ public sealed class JobRunnerUnitTests
         {
             ["ghcr.io/vectordr/vectordr"] = "/bin/untagged",
             ["ghcr.io/vectordr/vectordr:0.1.0"] = "/bin/tagged",
-            ["localhost:5000/tools:7"] = "/bin/port",
+            ["localhost:5000/tools"] = "/bin/port",
+            ["ghcr.io/pinned/tool:1.0"] = "/bin/pinned",
         });
         Assert.Equal(expected, map.Resolve(image));
     }
@@ -44,6 +47,16 @@ public sealed class JobRunnerUnitTests
     [InlineData("cost: $5 $", "cost: $5 $")]
     public void Variable_references_expand_as_in_Kubernetes(string input, string expected) =>
         Assert.Equal(expected, ContainerConfigResolver.Expand(input, new Dictionary<string, string> { ["A"] = "1", ["B"] = "two" }));
+
+    [Theory]
+    [InlineData("/data", "/tmp/d")]
+    [InlineData("/data/x/y", "/tmp/d/x/y")]
+    [InlineData("--dir=/data/x", "--dir=/tmp/d/x")]
+    [InlineData("echo a > \"/data/f\"; cat /data", "echo a > \"/tmp/d/f\"; cat /tmp/d")]
+    [InlineData("/database /mnt/data /data2", "/database /mnt/data /data2")]
+    [InlineData("/data/cache/z", "/tmp/c/z")]
+    public void Volume_mount_paths_map_as_whole_path_prefixes(string input, string expected) =>
+        Assert.Equal(expected, PathMapping.Apply(input, [("/data", "/tmp/d"), ("/data/cache", "/tmp/c")]));
 
     [Fact]
     public void Backoff_doubles_and_is_capped()

@@ -57,6 +57,23 @@ public sealed class LocalProcessJobRunnerTests : JobRunnerTestBase
         var (status, body) = await SendAsync(HttpMethod.Get, $"/api/v1/namespaces/default/pods/{name}/log?container=other");
         Assert.Equal((400, $"container other is not valid for pod {name}"), (status, body["message"]!.GetValue<string>()));
         Assert.Equal(404, (await SendAsync(HttpMethod.Get, "/api/v1/namespaces/default/pods/nope/log")).Status);
+
+        // The Job controller's and kubelet's Events.
+        var jobEvents = (await Client.CoreV1.ListNamespacedEventAsync("default", fieldSelector: "involvedObject.name=hello")).Items;
+        Assert.Contains(jobEvents, e => e.Reason == "SuccessfulCreate" && e.Message == $"Created pod: {name}" && e.Source.Component == "job-controller");
+        Assert.Contains(jobEvents, e => e.Reason == "Completed" && e.Message == "Job completed");
+        var podEvents = (await Client.CoreV1.ListNamespacedEventAsync("default", fieldSelector: $"involvedObject.name={name}")).Items;
+        Assert.Equal(["Pulled", "Created", "Started"], podEvents.OrderBy(e => e.Metadata.ResourceVersion.Length).ThenBy(e => e.Metadata.ResourceVersion, StringComparer.Ordinal).Select(e => e.Reason));
+    }
+
+    [Fact]
+    public async Task Following_a_running_containers_log_streams_until_it_exits()
+    {
+        // The follow request starts while the container sleeps between its two lines: it must wait for the second.
+        await CreateJobAsync(ShJob("talker", "echo first; sleep 1; echo second"));
+        var pod = await WaitForPodAsync("talker", p => p.Status?.Phase == "Running", "the pod to run");
+        Assert.Equal("first\nsecond\n", await LogAsync(pod.Metadata.Name, "?follow=true"));
+        await WaitForJobConditionAsync("talker", "Complete");
     }
 
     [Fact]
@@ -152,6 +169,11 @@ public sealed class LocalProcessJobRunnerTests : JobRunnerTestBase
         Assert.Equal((400, $"container \"main\" in pod \"{pod.Metadata.Name}\" is waiting to start: ContainerCreating"), (status, body["message"]!.GetValue<string>()));
         Assert.Equal(1, (await Client.BatchV1.ReadNamespacedJobAsync("nosecret", "default")).Status.Active);
 
+        // Retries that change nothing write nothing (no new resourceVersion, no watch events).
+        var resourceVersion = (await Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, "default")).Metadata.ResourceVersion;
+        await Task.Delay(400);
+        Assert.Equal(resourceVersion, (await Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, "default")).Metadata.ResourceVersion);
+
         // The kubelet keeps retrying: once the Secret exists the container starts.
         await Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "absent" }, StringData = new Dictionary<string, string> { ["token"] = "t" } }, "default");
         await WaitForJobConditionAsync("nosecret", "Complete");
@@ -236,6 +258,36 @@ public sealed class LocalProcessJobRunnerTests : JobRunnerTestBase
         await CreateJobAsync(ShJob("shortlived", "true", job => job.Spec.TtlSecondsAfterFinished = 0));
         await Eventually(async () => (await Client.BatchV1.ListNamespacedJobAsync("default")).Items.All(j => j.Metadata.Name != "shortlived"), "the TTL controller to delete the job");
         await Eventually(async () => (await PodsOfAsync("shortlived")).Count == 0, "its pods to go");
+    }
+
+    [Fact]
+    public async Task Volume_mounts_of_hostPath_emptyDir_and_mapped_claims_are_honoured_by_path_substitution()
+    {
+        using var host = new TempDirectory();
+        await CreateJobAsync(ShJob("volumes", """
+            echo from-host-path > /backup/out.txt
+            echo scratch > /scratch/s.txt
+            echo "dir=$DIR cwd=$(pwd) scratch=$(cat /scratch/s.txt)" > /dev/termination-log
+            """, job =>
+        {
+            job.Spec.Template.Spec.Volumes =
+            [
+                new V1Volume { Name = "backup", HostPath = new V1HostPathVolumeSource { Path = host.Path } },
+                new V1Volume { Name = "scratch", EmptyDir = new V1EmptyDirVolumeSource() },
+            ];
+            Container(job).VolumeMounts =
+            [
+                new V1VolumeMount { Name = "backup", MountPath = "/backup" },
+                new V1VolumeMount { Name = "scratch", MountPath = "/scratch" },
+            ];
+            Container(job).WorkingDir = "/backup";
+            Container(job).Env = [new V1EnvVar { Name = "DIR", Value = "/backup" }];
+        }));
+
+        await WaitForJobConditionAsync("volumes", "Complete");
+        Assert.Equal("from-host-path\n", await File.ReadAllTextAsync(Path.Combine(host.Path, "out.txt")));
+        var message = Assert.Single(await PodsOfAsync("volumes")).Status.ContainerStatuses[0].State.Terminated.Message;
+        Assert.Equal($"dir={host.Path} cwd={host.Path} scratch=scratch\n", message);
     }
 
     [Fact]

@@ -26,6 +26,9 @@ public sealed class RecordingWidgetController(WidgetRecorder recorder, IStatusWr
     public async Task<ReconciliationResult> ReconcileAsync(Widget entity, CancellationToken cancellationToken)
     {
         recorder.Calls.Enqueue($"reconcile {entity.Metadata.Name}");
+        // "fail-twice" widgets fail their first two reconciles: the runtime must retry them with backoff.
+        if (entity.Spec.B == "fail-twice" && recorder.Calls.Count(c => c == $"reconcile {entity.Metadata.Name}") <= 2)
+            throw new InvalidOperationException("transient failure");
         if (Conditions.Find(entity.Status.Conditions, "Ready") is null)
         {
             Conditions.Set(entity.Status.Conditions, "Ready", ConditionStatus.True, "Seen", "seen", entity.Metadata.Generation, DateTime.UtcNow);
@@ -89,8 +92,12 @@ public sealed class RuntimeIntegrationTests : IAsyncLifetime
                 o.Name = "widget-operator";
                 o.LeaderElection.Enabled = false;
                 o.Workers = 2;
+                o.BackoffBase = TimeSpan.FromMilliseconds(50);
             })
-            .AddController<RecordingWidgetController, Widget>()
+            .AddController<RecordingWidgetController, Widget>(c => c
+                .Owns<V1ConfigMap>()
+                .Watches<V1Secret>((secret, widgets) => widgets.List(secret.Metadata.NamespaceProperty)
+                    .Where(w => w.Spec.A == secret.Metadata.Name).Select(ObjectKey.Of)))
             .AddFinalizer<WidgetFinalizer, Widget>(FinalizerId);
         var host = builder.Build();
         await host.StartAsync();
@@ -147,6 +154,92 @@ public sealed class RuntimeIntegrationTests : IAsyncLifetime
             await host.StopAsync();
             host.Dispose();
         }
+    }
+
+    [Fact]
+    public async Task Failed_reconciles_are_retried_with_backoff_until_they_succeed()
+    {
+        var (host, recorder) = await StartOperatorAsync();
+        try
+        {
+            await _client.CreateAsync(new Widget
+            {
+                Metadata = new V1ObjectMeta { Name = "flaky", NamespaceProperty = "default" },
+                Spec = new WidgetSpec { Name = "abc", B = "fail-twice" },
+            }, CancellationToken.None);
+            await EventuallyAsync(async () => (await _client.GetAsync<Widget>("default", "flaky", CancellationToken.None))?.Status.Conditions.Count == 1,
+                "status written after two failures");
+            Assert.True(recorder.Calls.Count(c => c == "reconcile flaky") >= 3);
+        }
+        finally
+        {
+            await host.StopAsync();
+            host.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Owned_and_referenced_objects_reconcile_their_widget()
+    {
+        var (host, recorder) = await StartOperatorAsync();
+        try
+        {
+            var widget = await _client.CreateAsync(new Widget
+            {
+                Metadata = new V1ObjectMeta { Name = "w4", NamespaceProperty = "default" },
+                Spec = new WidgetSpec { Name = "abc", A = "creds" },
+            }, CancellationToken.None);
+            await EventuallyAsync(() => Task.FromResult(recorder.Calls.Contains("reconcile w4")), "first reconcile");
+            await Task.Delay(300);
+            var before = recorder.Calls.Count(c => c == "reconcile w4");
+
+            await _client.CreateAsync(new V1ConfigMap
+            {
+                ApiVersion = "v1", Kind = "ConfigMap",
+                Metadata = new V1ObjectMeta
+                {
+                    Name = "w4-owned", NamespaceProperty = "default",
+                    OwnerReferences = [new V1OwnerReference { ApiVersion = widget.ApiVersion, Kind = widget.Kind, Name = "w4", Uid = widget.Metadata.Uid, Controller = true }],
+                },
+            }, CancellationToken.None);
+            await EventuallyAsync(() => Task.FromResult(recorder.Calls.Count(c => c == "reconcile w4") > before), "owned ConfigMap reconciles its owner");
+
+            var afterOwned = recorder.Calls.Count(c => c == "reconcile w4");
+            await _client.CreateAsync(new V1Secret { ApiVersion = "v1", Kind = "Secret", Metadata = new V1ObjectMeta { Name = "creds", NamespaceProperty = "default" } }, CancellationToken.None);
+            await EventuallyAsync(() => Task.FromResult(recorder.Calls.Count(c => c == "reconcile w4") > afterOwned), "referenced Secret reconciles the widget");
+        }
+        finally
+        {
+            await host.StopAsync();
+            host.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Informer_replays_a_deletion_missed_while_disconnected_after_410()
+    {
+        var options = Microsoft.Extensions.Options.Options.Create(new OperatorSettings());
+        var factory = new Informers.InformerFactory(_client, options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        var informer = factory.Get<Widget>();
+        var deleted = new ConcurrentQueue<string>();
+        informer.AddHandler(e =>
+        {
+            if (e.Kind == Informers.InformerEventKind.Deleted) deleted.Enqueue(e.Object.Metadata.Name);
+        });
+        using var cts = new CancellationTokenSource();
+        factory.Start(cts.Token);
+        await CreateWidgetAsync("gone");
+        await EventuallyAsync(() => Task.FromResult(informer.Get("default", "gone") is not null), "cached");
+
+        _emulator.Faults.FailNextRequests(1000, 503, "watch=true");
+        _emulator.Faults.DropAllWatches();
+        await _client.DeleteAsync<Widget>("default", "gone", CancellationToken.None);
+        _emulator.Faults.CompactHistory();
+        _emulator.Faults.Reset();
+
+        await EventuallyAsync(() => Task.FromResult(deleted.Contains("gone")), "deletion replayed by the re-list");
+        Assert.Null(informer.Get("default", "gone"));
+        await cts.CancelAsync();
     }
 
     [Fact]

@@ -35,7 +35,8 @@ internal abstract record LaunchDecision
 /// command/args with <c>$(VAR)</c> expansion, envFrom and env (secretKeyRef, configMapKeyRef, fieldRef) resolved now,
 /// and the termination-message path mapped to a per-pod file.
 /// </summary>
-internal sealed class ContainerConfigResolver(ImageMap images, IEmulatorCluster cluster, IReadOnlyList<string> inheritedEnvironment)
+internal sealed class ContainerConfigResolver(ImageMap images, IEmulatorCluster cluster, IReadOnlyList<string> inheritedEnvironment,
+    IReadOnlyDictionary<string, string> persistentVolumeClaims)
 {
     /// <summary>Set to the per-pod termination-message file; a local process cannot have its own /dev/termination-log.</summary>
     public const string TerminationMessagePathVariable = "TERMINATION_MESSAGE_PATH";
@@ -91,7 +92,9 @@ internal sealed class ContainerConfigResolver(ImageMap images, IEmulatorCluster 
         }
 
         var terminationPath = Str(container, "terminationMessagePath") ?? "/dev/termination-log";
-        string MapPath(string value) => value.Replace(terminationPath, terminationMessageFile, StringComparison.Ordinal);
+        var podDirectory = Path.GetDirectoryName(terminationMessageFile)!;
+        var mounts = MountMappings(pod, container, podDirectory);
+        string MapPath(string value) => PathMapping.Apply(value.Replace(terminationPath, terminationMessageFile, StringComparison.Ordinal), mounts);
         foreach (var (name, value) in declared)
         {
             environment[name] = MapPath(value);
@@ -122,8 +125,54 @@ internal sealed class ContainerConfigResolver(ImageMap images, IEmulatorCluster 
             arguments = [.. command.Skip(1), .. args];
         }
 
-        var workingDirectory = Str(container, "workingDir") is { Length: > 0 } dir && Directory.Exists(dir) ? dir : Path.GetDirectoryName(terminationMessageFile)!;
+        var workingDirectory = Str(container, "workingDir") is { Length: > 0 } dir && Directory.Exists(MapPath(dir)) ? MapPath(dir) : podDirectory;
         return new LaunchDecision.Ready(new ContainerLaunch(fileName, arguments, environment, workingDirectory, terminationMessageFile));
+    }
+
+    /// <summary>
+    /// mountPath → local folder for the container's volumeMounts that can be honoured: hostPath (its path), emptyDir (a
+    /// folder of the pod's own) and PersistentVolumeClaims named in the options. Other volumes are ignored.
+    /// </summary>
+    private IReadOnlyList<(string MountPath, string Local)> MountMappings(JsonObject pod, JsonObject container, string podDirectory)
+    {
+        var volumes = (pod["spec"]?["volumes"] as JsonArray)?.OfType<JsonObject>().ToDictionary(v => Str(v, "name") ?? "", StringComparer.Ordinal) ?? [];
+        var mappings = new List<(string, string)>();
+        foreach (var mount in (container["volumeMounts"] as JsonArray)?.OfType<JsonObject>() ?? [])
+        {
+            if (Str(mount, "mountPath") is not { Length: > 1 } mountPath || !volumes.TryGetValue(Str(mount, "name") ?? "", out var volume))
+            {
+                continue;
+            }
+
+            string? local = null;
+            if (Str(volume["hostPath"], "path") is { } hostPath)
+            {
+                local = hostPath;
+            }
+            else if (volume["emptyDir"] is JsonObject)
+            {
+                local = Path.Combine(podDirectory, "volumes", Str(volume, "name")!);
+            }
+            else if (Str(volume["persistentVolumeClaim"], "claimName") is { } claim && persistentVolumeClaims.TryGetValue(claim, out var claimDirectory))
+            {
+                local = claimDirectory;
+            }
+
+            if (local is null)
+            {
+                continue;
+            }
+
+            if (Str(mount, "subPath") is { Length: > 0 } subPath)
+            {
+                local = Path.Combine(local, subPath);
+            }
+
+            Directory.CreateDirectory(local);
+            mappings.Add((mountPath.TrimEnd('/'), local));
+        }
+
+        return mappings;
     }
 
     private string? ResolveEnvFrom(JsonObject container, string ns, Dictionary<string, string> declared)
@@ -270,4 +319,44 @@ internal sealed class ContainerConfigResolver(ImageMap images, IEmulatorCluster 
     private static IEnumerable<string> Strings(JsonNode? node) => (node as JsonArray)?.Select(n => n?.GetValue<string>() ?? "") ?? [];
 
     private static string? Str(JsonNode? node, string field) => node?[field] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+}
+
+/// <summary>Rewrites container paths under a volume's mountPath to the local folder standing in for the volume.</summary>
+internal static class PathMapping
+{
+    /// <summary>
+    /// Replaces each occurrence of a mountPath that is a whole path prefix (followed by '/', the end, or a character that
+    /// cannot continue a path segment such as a quote, space, ':' or '=') — so <c>/data</c> maps in <c>/data/x</c> and
+    /// <c>--dir=/data</c> but not in <c>/database</c>. Longer mount paths win.
+    /// </summary>
+    public static string Apply(string value, IReadOnlyList<(string MountPath, string Local)> mappings)
+    {
+        foreach (var (mountPath, local) in mappings.OrderByDescending(m => m.MountPath.Length))
+        {
+            var output = new StringBuilder(value.Length);
+            var index = 0;
+            while (true)
+            {
+                var found = value.IndexOf(mountPath, index, StringComparison.Ordinal);
+                if (found < 0)
+                {
+                    output.Append(value, index, value.Length - index);
+                    break;
+                }
+
+                var after = found + mountPath.Length;
+                var boundaryBefore = found == 0 || !IsPathCharacter(value[found - 1]);
+                var boundaryAfter = after == value.Length || value[after] == '/' || !IsPathCharacter(value[after]);
+                output.Append(value, index, found - index);
+                output.Append(boundaryBefore && boundaryAfter ? local : mountPath);
+                index = after;
+            }
+
+            value = output.ToString();
+        }
+
+        return value;
+    }
+
+    private static bool IsPathCharacter(char c) => char.IsLetterOrDigit(c) || c is '.' or '_' or '-' or '/';
 }

@@ -13,9 +13,8 @@ internal sealed class ImageMap(IDictionary<string, string> images)
             return exact;
         }
 
-        var repository = Repository(image);
-        return _images.TryGetValue(repository, out var untagged) ? untagged
-            : _images.FirstOrDefault(kv => Repository(kv.Key) == repository).Value;
+        // A tagged key means that tag only; an untagged key means every tag and digest.
+        return _images.TryGetValue(Repository(image), out var untagged) ? untagged : null;
     }
 
     /// <summary>

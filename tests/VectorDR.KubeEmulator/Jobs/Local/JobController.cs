@@ -14,6 +14,7 @@ internal sealed class JobController
     private readonly IEmulatorCluster _cluster;
     private readonly LocalProcessJobRunnerOptions _options;
     private readonly Func<JsonObject, Action, PodWorker?> _createPod;
+    private readonly EventRecorder _events;
     private readonly TimeProvider _time;
     private readonly List<PodWorker> _active = [];
     private readonly SemaphoreSlim _wake = new(0);
@@ -29,8 +30,9 @@ internal sealed class JobController
     private DateTimeOffset? _lastFailure;
 
     /// <param name="createPod">Creates the pod object in the API and starts its worker (null when creation failed).</param>
-    public JobController(JsonObject job, IEmulatorCluster cluster, LocalProcessJobRunnerOptions options, Func<JsonObject, Action, PodWorker?> createPod)
+    public JobController(JsonObject job, IEmulatorCluster cluster, LocalProcessJobRunnerOptions options, EventRecorder events, Func<JsonObject, Action, PodWorker?> createPod)
     {
+        _events = events;
         _job = job;
         _cluster = cluster;
         _options = options;
@@ -143,6 +145,7 @@ internal sealed class JobController
                     }
 
                     _active.Add(worker);
+                    _events.JobEvent(_job, "Normal", "SuccessfulCreate", $"Created pod: {worker.Name}");
                     _ = worker.Completion.ContinueWith(_ => Wake(), TaskScheduler.Default);
                 }
             }
@@ -174,6 +177,7 @@ internal sealed class JobController
         WriteStatus(startTime, [reached]);
         await TerminateActiveAsync(countAsFailed: false);
         WriteStatus(startTime, [reached, Condition("Complete", "CompletionsReached", "Reached expected number of succeeded pods")], completionTime: now);
+        _events.JobEvent(_job, "Normal", "Completed", "Job completed");
     }
 
     /// <summary>
@@ -186,6 +190,7 @@ internal sealed class JobController
         WriteStatus(startTime, [target]);
         await TerminateActiveAsync(countAsFailed: true);
         WriteStatus(startTime, [target, Condition("Failed", reason, message)]);
+        _events.JobEvent(_job, "Warning", reason, message);
     }
 
     private async Task TerminateActiveAsync(bool countAsFailed)
@@ -214,6 +219,7 @@ internal sealed class JobController
         try
         {
             _cluster.Delete("v1", "pods", worker.Namespace, worker.Name, "Background");
+            _events.JobEvent(_job, "Normal", "SuccessfulDelete", $"Deleted pod: {worker.Name}");
         }
         catch (KubeEmulatorException e) when (e.StatusCode == 404)
         {

@@ -50,9 +50,11 @@ public sealed class LocalProcessJobRunner : IJobRunner, IPodLifecycleObserver, I
             return Task.CompletedTask;
         }
 
-        var resolver = new ContainerConfigResolver(_images, cluster, [.. _options.InheritedEnvironment]);
-        var context = new PodWorkerContext(cluster, resolver, _logs, _options);
-        var controller = new JobController(job, cluster, _options, (j, changed) => StartPod(j, cluster, context, changed));
+        var resolver = new ContainerConfigResolver(_images, cluster, [.. _options.InheritedEnvironment],
+            new Dictionary<string, string>(_options.PersistentVolumeClaims, StringComparer.Ordinal));
+        var events = new EventRecorder(cluster, _options.TimeProvider, _options.NodeName);
+        var context = new PodWorkerContext(cluster, resolver, _logs, events, _options);
+        var controller = new JobController(job, cluster, _options, events, (j, changed) => StartPod(j, cluster, context, changed));
         var gone = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
         var running = new RunningJob(controller, gone);
         _jobs[uid] = running;

@@ -13,6 +13,13 @@ public sealed class LocalProcessJobRunnerOptions
     /// </summary>
     public IDictionary<string, string> Images { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// PersistentVolumeClaim name → local folder. A container's volumeMount of a volume backed by such a claim is honoured
+    /// by path substitution (see the README): its mountPath in command, args, env values and workingDir becomes the folder.
+    /// (hostPath volumes map to their own path and emptyDir volumes to a per-pod folder without configuration.)
+    /// </summary>
+    public IDictionary<string, string> PersistentVolumeClaims { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>The node every pod is bound to (<c>spec.nodeName</c>).</summary>
     public string NodeName { get; init; } = "emulator-node";
 

@@ -17,7 +17,7 @@ internal enum PodOutcome
 }
 
 /// <summary>What every pod worker shares: the cluster, the kubelet's config resolution, logs, options.</summary>
-internal sealed record PodWorkerContext(IEmulatorCluster Cluster, ContainerConfigResolver Resolver, LogStore Logs, LocalProcessJobRunnerOptions Options);
+internal sealed record PodWorkerContext(IEmulatorCluster Cluster, ContainerConfigResolver Resolver, LogStore Logs, EventRecorder Events, LocalProcessJobRunnerOptions Options);
 
 /// <summary>
 /// The kubelet for one pod: prepares its (first) container, runs it as a local process, restarts it under
@@ -40,6 +40,8 @@ internal sealed class PodWorker
     private volatile ContainerProcess? _process;
     private Task<PodOutcome>? _completion;
     private string? _lastContainerId;
+    private string? _lastConfigError;
+    private (ContainerState, ContainerState?, int)? _lastWritten;
 
     public PodWorker(JsonObject pod, string directory, PodWorkerContext context, Action changed)
     {
@@ -142,6 +144,7 @@ internal sealed class PodWorker
             Write(new ContainerState.Waiting("CrashLoopBackOff",
                 $"back-off {(int)backoff.TotalSeconds}s restarting failed container={_container["name"]} pod={Name}_{Namespace}({Uid})"), lastState, startTime);
             _changed();
+            Event("Warning", "BackOff", $"Back-off restarting failed container {_container["name"]} in pod {Name}_{Namespace}({Uid})");
             if (!await DelayAsync(backoff))
             {
                 if (_deleted || _shutdown)
@@ -164,6 +167,12 @@ internal sealed class PodWorker
             switch (decision)
             {
                 case LaunchDecision.ConfigError error:
+                    if (error.Message != _lastConfigError)
+                    {
+                        _lastConfigError = error.Message;
+                        Event("Warning", "Failed", $"Error: {error.Message}");
+                    }
+
                     Write(new ContainerState.Waiting("CreateContainerConfigError", error.Message), null, startTime);
                     if (!await DelayAsync(_context.Options.ConfigErrorRetryInterval))
                     {
@@ -173,12 +182,14 @@ internal sealed class PodWorker
                     continue;
                 case LaunchDecision.ImageUnavailable unavailable:
                     var delay = _context.Options.UnmappedImageFailureDelay;
+                    Event("Warning", "Failed", $"Failed to pull image \"{_container["image"]}\": not in the kube-emulator image map");
                     Write(new ContainerState.Waiting("ErrImagePull", unavailable.Message), null, startTime);
                     if (!await DelayAsync(delay / 2))
                     {
                         return null;
                     }
 
+                    Event("Normal", "BackOff", $"Back-off pulling image \"{_container["image"]}\"");
                     Write(new ContainerState.Waiting("ImagePullBackOff", unavailable.Message), null, startTime);
                     return await DelayAsync(delay / 2) ? unavailable : null;
                 default:
@@ -192,6 +203,9 @@ internal sealed class PodWorker
         // Each container instance gets a fresh, empty termination-message file, as with a new container.
         await File.WriteAllBytesAsync(launch.TerminationMessageFile, []);
         var log = _context.Logs.StartInstance(Uid, Directory, _container["name"]?.GetValue<string>() ?? "");
+        var containerName = _container["name"]?.GetValue<string>() ?? "";
+        Event("Normal", "Pulled", $"Container image \"{_container["image"]}\" already present on machine");
+        Event("Normal", "Created", $"Created container {containerName}");
         var startedAt = _time.GetUtcNow();
         ContainerProcess process;
         try
@@ -206,6 +220,7 @@ internal sealed class PodWorker
         }
 
         _process = process;
+        Event("Normal", "Started", $"Started container {containerName}");
         var containerId = ContainerId(process);
         Ready = true;
         Write(new ContainerState.Running(startedAt), lastState, startTime, containerId);
@@ -225,6 +240,7 @@ internal sealed class PodWorker
             }
             else
             {
+                Event("Normal", "Killing", $"Stopping container {containerName}");
                 exitCode = await process.StopAsync(GracePeriod(), _time);
             }
         }
@@ -301,18 +317,46 @@ internal sealed class PodWorker
             return;
         }
 
+        // The kubelet writes only changes: a container waiting for the same reason (e.g. a retried
+        // CreateContainerConfigError) must not make a new resourceVersion, or watchers see endless MODIFIED events.
+        var written = (state, lastState, RestartCount);
+        if (written.Equals(_lastWritten))
+        {
+            return;
+        }
+
+        _lastWritten = written;
         containerId ??= _lastContainerId;
         var status = PodStatusBuilder.Build(_pod, startTime, state, lastState, RestartCount, containerId, _time.GetUtcNow());
         if (StatusWriter.Update(_context.Cluster, "v1", "pods", Namespace, Name, Uid, current =>
             {
+                var previousConditions = (current["conditions"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
                 current.Clear();
                 foreach (var (key, value) in status)
                 {
                     current[key] = value?.DeepClone();
                 }
+
+                // lastTransitionTime moves only when a condition's status does.
+                foreach (var condition in (current["conditions"] as JsonArray)?.OfType<JsonObject>() ?? [])
+                {
+                    if (previousConditions.FirstOrDefault(c => c["type"]?.GetValue<string>() == condition["type"]?.GetValue<string>()) is { } previous &&
+                        previous["status"]?.GetValue<string>() == condition["status"]?.GetValue<string>())
+                    {
+                        condition["lastTransitionTime"] = previous["lastTransitionTime"]?.DeepClone();
+                    }
+                }
             }) is null)
         {
             _deleted = true;
+        }
+    }
+
+    private void Event(string type, string reason, string message)
+    {
+        if (!_deleted && !_shutdown)
+        {
+            _context.Events.PodEvent(_pod, type, reason, message);
         }
     }
 

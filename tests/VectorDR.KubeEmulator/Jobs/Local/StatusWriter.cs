@@ -17,8 +17,15 @@ internal static class StatusWriter
             }
 
             var status = current["status"] as JsonObject ?? new JsonObject();
+            var before = status.DeepClone();
             current["status"] = status;
             change(status);
+            if (JsonNode.DeepEquals(before, status))
+            {
+                // Nothing to say: no write, no new resourceVersion, no watch event.
+                return current;
+            }
+
             try
             {
                 return cluster.UpdateStatus(apiVersion, resource, ns, current);
