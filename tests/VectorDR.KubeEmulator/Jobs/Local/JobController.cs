@@ -43,8 +43,6 @@ internal sealed class JobController
         _uid = job["metadata"]!["uid"]!.GetValue<string>();
     }
 
-    public string Uid => _uid;
-
     /// <summary>Runs until the Job finishes (and its TTL expires) or <paramref name="jobGone"/> is cancelled (deleted / shutdown).</summary>
     public async Task RunAsync(CancellationToken jobGone)
     {

@@ -56,7 +56,7 @@ public sealed class LocalProcessJobRunner : IJobRunner, IPodLifecycleObserver, I
         var context = new PodWorkerContext(cluster, resolver, _logs, events, _options);
         var controller = new JobController(job, cluster, _options, events, (j, changed) => StartPod(j, cluster, context, changed));
         var gone = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
-        var running = new RunningJob(controller, gone);
+        var running = new RunningJob(gone);
         _jobs[uid] = running;
         // The notifier calls runners one at a time: the Job runs in the background so other Jobs are not held up.
         running.Task = Task.Run(async () =>
@@ -174,24 +174,7 @@ public sealed class LocalProcessJobRunner : IJobRunner, IPodLifecycleObserver, I
         await Task.WhenAll(_workers.Values.Select(w => w.Completion.ContinueWith(_ => { }, TaskScheduler.Default)));
 
         _shutdown.Dispose();
-        try
-        {
-            if (_ownsWorkDirectory)
-            {
-                Directory.Delete(_workDirectory, recursive: true);
-            }
-            else
-            {
-                foreach (var directory in Directory.GetDirectories(_workDirectory))
-                {
-                    Directory.Delete(directory, recursive: true);
-                }
-            }
-        }
-        catch (IOException)
-        {
-            // Best effort: a file still held open by an escaped process must not fail the shutdown.
-        }
+        RemoveWorkDirectory();
     }
 
     private PodWorker? StartPod(JsonObject job, IEmulatorCluster cluster, PodWorkerContext context, Action changed)
@@ -221,6 +204,36 @@ public sealed class LocalProcessJobRunner : IJobRunner, IPodLifecycleObserver, I
         return worker;
     }
 
+    /// <summary>
+    /// Removes the pods' folders (and the work directory when the runner made it). Retried: a deleted pod's folder may be
+    /// going at the same moment (<see cref="Forget"/>), which makes a recursive delete stop half-way.
+    /// </summary>
+    private void RemoveWorkDirectory()
+    {
+        for (var attempt = 0; attempt < 5 && Directory.Exists(_workDirectory); attempt++)
+        {
+            try
+            {
+                if (_ownsWorkDirectory)
+                {
+                    Directory.Delete(_workDirectory, recursive: true);
+                    return;
+                }
+
+                foreach (var directory in Directory.GetDirectories(_workDirectory))
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+
+                return;
+            }
+            catch (IOException)
+            {
+                // Best effort after the retries: a file held open by an escaped process must not fail the shutdown.
+            }
+        }
+    }
+
     /// <summary>A deleted pod's worker, logs and folder go, as the kubelet cleans up after a removed pod.</summary>
     private void Forget(PodWorker worker)
     {
@@ -235,9 +248,9 @@ public sealed class LocalProcessJobRunner : IJobRunner, IPodLifecycleObserver, I
         }
     }
 
-    private sealed class RunningJob(JobController controller, CancellationTokenSource gone)
+    /// <summary>A Job being run: cancelling <see cref="Gone"/> stops it (Job deleted or shutdown).</summary>
+    private sealed class RunningJob(CancellationTokenSource gone)
     {
-        public JobController Controller { get; } = controller;
         public CancellationTokenSource Gone { get; } = gone;
         public Task? Task { get; set; }
     }
