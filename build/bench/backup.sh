@@ -2,7 +2,9 @@
 # make bench-backup: `vectordr backup` against the naive baseline, same machine, same run, same snapshot.
 #   vectordr : create snapshot -> stream (download -> SHA-256 -> file, in one pass) -> delete snapshot -> manifest
 #   baseline : create snapshot (curl) -> curl -o to disk -> sha256sum -> cp into place -> delete snapshot (curl)
-# Both include snapshot creation on the server, so the ratio is end to end. Peak RSS is the largest process's
+# Both include producing the snapshot on the server, so the ratio is end to end. vectordr runs twice: with its
+# default 10 probe queries (exact searches, verification evidence the baseline does not collect) and with
+# --probes 0 (the data path alone). Peak RSS is the largest process's
 # maximum resident set (GNU time %M). Sizes: BENCH_SIZES="1 3" (GiB of snapshot, approximately; the real size is printed).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
@@ -17,7 +19,7 @@ QDRANT_PID=""
 cleanup() { stop_pid "$QDRANT_PID"; rm -rf "$work"; }
 trap cleanup EXIT
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
+machine_line
 echo "dotnet $(dotnet --version), $(curl --version | head -1 | cut -d' ' -f1-2), $(sha256sum --version | head -1)"
 printf '%-9s %-9s %10s %10s %9s %12s\n' size tool seconds "MB/s" ratio "peak RSS MB"
 for gib in $SIZES; do
@@ -25,10 +27,11 @@ for gib in $SIZES; do
   start_qdrant_emulator "$work/qdrant-$gib" --seed "big:$points:$DIM"
   repo="$work/repo-$gib"; mkdir -p "$repo"
 
-  # vectordr
-  /usr/bin/time -f "%e %M" -o "$work/vdr.time" "$BIN/vectordr" backup --qdrant "$QDRANT_URL" -c big --to "$repo" --probes 10 --json \
-    >"$work/vdr.json" 2>"$work/vdr.log"
-  read -r vdr_s vdr_kb <"$work/vdr.time"
+  # vectordr, with its default 10 verification probes (exact searches on the server) and with none (data path only)
+  for probes in 10 0; do
+    /usr/bin/time -f "%e %M" -o "$work/vdr-$probes.time" "$BIN/vectordr" backup --qdrant "$QDRANT_URL" -c big --to "$repo" \
+      --probes "$probes" --json >"$work/vdr.json" 2>"$work/vdr-$probes.log"
+  done
   bytes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["backup"]["sizeBytes"])' "$work/vdr.json")
 
   # baseline
@@ -46,12 +49,14 @@ SCRIPT
   read -r base_s base_kb <"$work/base.time"
   rm -rf "$work/baseline-repo" "$repo"
 
-  mbps() { python3 -c "import sys; print(f'{$bytes/1e6/float(sys.argv[1]):.1f}')" "$1"; }
-  ratio=$(python3 -c "print(f'{$base_s/$vdr_s:.2f}x')")
   label="$(python3 -c "print(f'{$bytes/2**30:.2f}GiB')")"
-  printf '%-9s %-9s %10s %10s %9s %12s\n' "$label" vectordr "$vdr_s" "$(mbps "$vdr_s")" "$ratio" "$((vdr_kb / 1024))"
-  printf '%-9s %-9s %10s %10s %9s %12s\n' "$label" baseline "$base_s" "$(mbps "$base_s")" "1.00x" "$((base_kb / 1024))"
-  grep -E '\.snapshot: .* in ' "$work/vdr.log" | sed 's/^/          vectordr transfer phase: /' || true
+  for probes in 10 0; do
+    read -r vdr_s vdr_kb <"$work/vdr-$probes.time"
+    printf '%-9s %-9s %10s %10s %9s %12s\n' "$label" "vdr p=$probes" "$vdr_s" "$(mbps "$bytes" "$vdr_s")" \
+      "$(python3 -c "print(f'{$base_s/$vdr_s:.2f}x')")" "$((vdr_kb / 1024))"
+  done
+  printf '%-9s %-9s %10s %10s %9s %12s\n' "$label" baseline "$base_s" "$(mbps "$bytes" "$base_s")" "1.00x" "$((base_kb / 1024))"
+  grep -hE '\.snapshot: .* in ' "$work"/vdr-0.log | sed 's/^/          vectordr transfer phase: /' || true
   stop_pid "$QDRANT_PID"; QDRANT_PID=""
   rm -rf "$work/qdrant-$gib"
 done

@@ -58,13 +58,15 @@ internal static class CommandRunner
         catch (Exception e) when (Classify(e, cancellationToken) is { } failure)
         {
             await context.Stderr.WriteLineAsync($"error: {failure.Message}");
-            if (json)
-                await context.Stdout.WriteLineAsync(JsonSerializer.Serialize(
-                    new { succeeded = false, exitCode = failure.ExitCode, error = failure.Message }, JsonOutput));
+            var failed = JsonSerializer.Serialize(new { succeeded = false, exitCode = failure.ExitCode, error = failure.Message }, JsonOutput);
+            TerminationMessage.Write(failed, context.Stderr);
+            if (json) await context.Stdout.WriteLineAsync(failed);
             return failure.ExitCode;
         }
 
-        if (json) await context.Stdout.WriteLineAsync(JsonSerializer.Serialize(outcome.Result, outcome.Result.GetType(), JsonOutput));
+        var result = JsonSerializer.Serialize(outcome.Result, outcome.Result.GetType(), JsonOutput);
+        TerminationMessage.Write(result, context.Stderr);
+        if (json) await context.Stdout.WriteLineAsync(result);
         else outcome.PrintHuman(context.Stdout);
         return outcome.ExitCode;
     }

@@ -8,7 +8,7 @@ namespace VectorDR.Storage.S3;
 /// <summary>
 /// Streams a source of unknown length into one S3 object. The source is read into part buffers; up to
 /// <see cref="S3TransferOptions.UploadPartsInFlight"/> parts upload concurrently while the next one fills, so memory
-/// stays at about partSize × (inFlight + 1). A source shorter than one part becomes a single PutObject.
+/// stays at about partSize × (inFlight + 2), shared by all uploads of the store. A source shorter than one part becomes a single PutObject.
 /// Each part is retried on its own; on any failure (the source, a part, cancellation) the multipart upload is aborted,
 /// so nothing — neither object nor stored parts — is left behind.
 /// </summary>
@@ -17,10 +17,17 @@ internal sealed class MultipartUploader(S3Target target, ILogger logger)
     /// <summary>Abort gets its own deadline: it must run even when the caller's token is already cancelled.</summary>
     private static readonly TimeSpan AbortTimeout = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// Part buffers shared by every upload of this store, so memory stays bounded however many objects are written at
+    /// once (several shards stream in parallel): about part size × (parts in flight + 2). Uploads cannot deadlock on
+    /// it: a buffer is only ever held while it is filled or while its part is in flight, and both end on their own.
+    /// </summary>
+    private readonly PartBufferPool _buffers = new(target.Transfer.UploadPartsInFlight + 2);
+
     public async Task<long> UploadAsync(string key, Stream content, PutOptions? options, CancellationToken cancellationToken)
     {
         var sizes = new PartSizePolicy(target.Transfer.PartSize, options?.ExpectedSize);
-        var pool = new PartBufferPool(target.Transfer.UploadPartsInFlight + 1);
+        var pool = _buffers;
         var firstSize = sizes.SizeOf(1);
         var first = await pool.RentAsync(firstSize, cancellationToken).ConfigureAwait(false);
         int length;
