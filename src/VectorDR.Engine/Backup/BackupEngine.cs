@@ -192,12 +192,33 @@ public sealed class BackupEngine(IQdrantClient qdrant, IObjectStore store, TimeP
     {
         _observer.Step($"Collection '{name}': counting points and sampling {options.Probes} probe queries");
         var countBefore = await qdrant.CountAsync(name, exact: true, cancellationToken).ConfigureAwait(false);
-        var probes = await Probes.CaptureAsync(qdrant, info, name, options.Probes, options.TopK, seed: backupId.GetHashCode(StringComparison.Ordinal),
-            cancellationToken).ConfigureAwait(false);
 
-        var parts = mode == BackupMode.Stream
-            ? await StreamShardsAsync(backupId, name, options, written, cancellationToken).ConfigureAwait(false)
-            : [await SnapshotCollectionAsync(backupId, name, options.PutOptions, written, cancellationToken).ConfigureAwait(false)];
+        // Probe queries are exact searches (CPU on Qdrant); run them while the bytes stream (network and storage), not
+        // before: on a quiet collection both see the same data, and the backup finishes sooner.
+        using var partsFailed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var probesTask = Probes.CaptureAsync(qdrant, info, name, options.Probes, options.TopK, seed: backupId.GetHashCode(StringComparison.Ordinal),
+            partsFailed.Token);
+        IReadOnlyList<PartManifest> parts;
+        try
+        {
+            parts = mode == BackupMode.Stream
+                ? await StreamShardsAsync(backupId, name, options, written, cancellationToken).ConfigureAwait(false)
+                : [await SnapshotCollectionAsync(backupId, name, options.PutOptions, written, cancellationToken).ConfigureAwait(false)];
+        }
+        catch
+        {
+            await partsFailed.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await probesTask.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or VectorDRException)
+            {
+                // The parts' failure is the one to report.
+            }
+            throw;
+        }
+        var probes = await probesTask.ConfigureAwait(false);
 
         var countAfter = await qdrant.CountAsync(name, exact: true, cancellationToken).ConfigureAwait(false);
         if (countAfter != countBefore)

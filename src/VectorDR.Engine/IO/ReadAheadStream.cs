@@ -24,7 +24,7 @@ public sealed class ReadAheadStream : Stream
 
     private sealed record Chunk(byte[] Buffer, int Length);
 
-    public ReadAheadStream(Stream source, int chunkSize = 1 << 20, int capacity = 16)
+    public ReadAheadStream(Stream source, int chunkSize = 1 << 20, int capacity = 8)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 4096);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);

@@ -131,7 +131,7 @@ internal sealed class RangedReadStream : Stream
         if (_disposed) return;
         _disposed = true;
         await _stop.CancelAsync().ConfigureAwait(false);
-        foreach (var (fetch, _, _) in _ahead)
+        foreach (var (fetch, buffer, _) in _ahead)
         {
             try
             {
@@ -141,9 +141,14 @@ internal sealed class RangedReadStream : Stream
             {
                 // cancelled or failed reads ahead of a reader that stopped early are of no interest
             }
+
+            _pool.Return(buffer);
         }
 
         _ahead.Clear();
+        if (_current is not null) _pool.Return(_current);
+        _current = null;
+        _pool.ReleaseIdle();
         _stop.Dispose();
         await base.DisposeAsync().ConfigureAwait(false);
     }
