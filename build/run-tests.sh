@@ -9,7 +9,8 @@ rm -rf "$results"; mkdir -p "$results"
 
 projects=$(ls tests/*/*.Tests.csproj)
 status=0
-dotnet test Operator.sln --no-build --nologo --verbosity quiet \
+# --blame-hang-timeout: a hung test is killed and reported instead of stalling CI until its deadline.
+dotnet test Operator.sln --no-build --nologo --verbosity quiet --blame-hang-timeout 10m \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@" || status=$?
 
 passed=0; failed=0; skipped=0; reports=0
@@ -28,6 +29,10 @@ expected=$(echo "$projects" | wc -w)
 if [ "$reports" -lt "$expected" ]; then
   echo "error: $expected test projects but only $reports reports: a test host crashed or a project did not run" >&2
   failed=$((failed + expected - reports))
+fi
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "error: dotnet test exited with $status although no test failed: a test host aborted or hung" >&2
+  failed=1
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$status" -eq 0 ]

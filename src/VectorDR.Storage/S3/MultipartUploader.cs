@@ -34,16 +34,25 @@ internal sealed class MultipartUploader(S3Target target, ILogger logger)
         try
         {
             length = await FillAsync(content, first, firstSize, cancellationToken).ConfigureAwait(false);
-            if (length < firstSize)
-            {
-                await PutSingleAsync(key, first, length, options, cancellationToken).ConfigureAwait(false);
-                return length;
-            }
         }
         catch
         {
             pool.Return(first);
             throw;
+        }
+
+        if (length < firstSize)
+        {
+            // The pool is shared by every upload of the store: the buffer must go back whatever happens.
+            try
+            {
+                await PutSingleAsync(key, first, length, options, cancellationToken).ConfigureAwait(false);
+                return length;
+            }
+            finally
+            {
+                pool.Return(first);
+            }
         }
 
         return await UploadPartsAsync(key, content, options, sizes, pool, first, cancellationToken).ConfigureAwait(false);

@@ -49,6 +49,48 @@ public sealed class S3ObjectStoreTests(ITestOutputHelper output) : IAsyncLifetim
         });
 
     [StoreFact]
+    public async Task Part_buffers_are_shared_by_all_uploads_of_a_store_and_always_given_back()
+    {
+        // The store's part buffers are one bounded pool: a buffer not returned after any kind of put would, after a
+        // handful of puts, block every later upload of the store for ever.
+        var bucket = await BucketAsync("buffers");
+        await using var store = await OpenAsync(Settings.Location(bucket), transfer: new S3TransferOptions { PartSize = 5 * MiB, UploadPartsInFlight = 1 });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        for (var i = 0; i < 12; i++)
+        {
+            await store.PutAsync($"small/{i}", new MemoryStream(new byte[1000 + i]), cancellationToken: timeout.Token);
+            await Assert.ThrowsAsync<IOException>(() => store.PutAsync($"failing/{i}", new FailingStream(), cancellationToken: timeout.Token));
+        }
+        // Two multipart uploads at once share the pool and both complete.
+        await Task.WhenAll(
+            store.PutAsync("big/a", new MemoryStream(new byte[12 * MiB]), cancellationToken: timeout.Token),
+            store.PutAsync("big/b", new MemoryStream(new byte[12 * MiB]), cancellationToken: timeout.Token));
+        Assert.Equal(12 * MiB, (await store.GetInfoAsync("big/b", timeout.Token))!.Size);
+    }
+
+    /// <summary>A source that breaks after one byte.</summary>
+    private sealed class FailingStream : Stream
+    {
+        private bool _sent;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => 0; set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_sent) throw new IOException("source broke");
+            _sent = true;
+            buffer[offset] = 1;
+            return 1;
+        }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [StoreFact]
     public async Task Wrong_credentials_are_reported_as_rejected_without_revealing_them()
     {
         var bucket = await BucketAsync("creds");
