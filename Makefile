@@ -10,7 +10,9 @@ DOTNET      ?= dotnet
 CONFIG      ?= Release
 ARTIFACTS   := $(CURDIR)/artifacts
 BUILD_DIR   := $(CURDIR)/.build
-RGW_DIR     ?= $(BUILD_DIR)/rgw
+# Written by build/s3/start-rgw.sh: endpoint, test-only keys, and where its state lives. The launcher picks the
+# state directory itself (a short one under /tmp when the checkout path is too long for Ceph's unix sockets).
+RGW_ENV     := $(BUILD_DIR)/s3.env
 PORT        ?= 6333
 KUBECONFIG_OUT ?= $(BUILD_DIR)/kube-emulator.kubeconfig
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
@@ -35,7 +37,7 @@ publish:
 ## test: everything, from a fresh machine (RGW is installed with apt on first use)
 test: build rgw-start
 	set +e
-	set -a; source $(RGW_DIR)/s3.env; set +a
+	set -a; source $(RGW_ENV); set +a
 	export VDR_ARTIFACTS=$(ARTIFACTS)
 	build/run-tests.sh -c $(CONFIG); status=$$?
 	$(MAKE) --no-print-directory rgw-stop >/dev/null 2>&1 || true
@@ -47,10 +49,12 @@ test-only:
 
 ## rgw-start / rgw-stop: Ceph RADOS Gateway on 127.0.0.1 (installed from Debian's packages on first use)
 rgw-start:
-	RGW_STATE_DIR=$(RGW_DIR) build/s3/start-rgw.sh >/dev/null
+	mkdir -p $(BUILD_DIR)
+	build/s3/start-rgw.sh > $(RGW_ENV).tmp && mv $(RGW_ENV).tmp $(RGW_ENV)
 
 rgw-stop:
-	RGW_STATE_DIR=$(RGW_DIR) build/s3/stop-rgw.sh
+	state=$$( [ -f $(RGW_ENV) ] && sed -n 's/^S3_STATE_DIR=//p' $(RGW_ENV) || true)
+	RGW_STATE_DIR="$${state:-$${RGW_STATE_DIR:-}}" build/s3/stop-rgw.sh
 
 ## demo: back up a generated collection, verify, drop it, restore it, verify again
 demo: build

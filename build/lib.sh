@@ -44,8 +44,9 @@ watch_disk() {
 
 # s3_env: loads the test RGW's settings (starting it if needed) for the S3 benchmarks.
 s3_env() {
-  RGW_STATE_DIR="${RGW_STATE_DIR:-$ROOT/.build/rgw}" "$ROOT/build/s3/start-rgw.sh" >/dev/null
-  set -a; . "${RGW_STATE_DIR:-$ROOT/.build/rgw}/s3.env"; set +a
+  mkdir -p "$ROOT/.build"
+  "$ROOT/build/s3/start-rgw.sh" >"$ROOT/.build/s3.env.tmp" && mv "$ROOT/.build/s3.env.tmp" "$ROOT/.build/s3.env"
+  set -a; . "$ROOT/.build/s3.env"; set +a
 }
 
 # s3_location BUCKET PREFIX: the location string for the test RGW.
