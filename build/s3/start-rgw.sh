@@ -28,14 +28,8 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/../.." && pwd)"
-default_dir() {
-  local d="$REPO/.build/rgw"
-  # unix socket paths are limited to 107 bytes; "$DIR/run/client.rgw.a.<pid>.<n>.asok" needs ~40 of them
-  if [ "${#d}" -gt 60 ]; then d="${TMPDIR:-/tmp}/vectordr-rgw-$(id -u)"; fi
-  echo "$d"
-}
-DIR="${RGW_STATE_DIR:-$(default_dir)}"
+source "$HERE/state-dir.sh"
+DIR="${RGW_STATE_DIR:-$(rgw_default_state_dir)}"
 mkdir -p "$DIR"
 DIR="$(cd "$DIR" && pwd)"
 STORE="${CEPH_OSD_STORE:-bluestore}"

@@ -8,12 +8,8 @@
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-default_dir() {
-  local d="$REPO/.build/rgw"
-  if [ "${#d}" -gt 60 ]; then d="${TMPDIR:-/tmp}/vectordr-rgw-$(id -u)"; fi
-  echo "$d"
-}
-DIR="${RGW_STATE_DIR:-$(default_dir)}"
+source "$HERE/state-dir.sh"
+DIR="${RGW_STATE_DIR:-$(rgw_default_state_dir)}"
 CONF="$DIR/ceph.conf"
 GRACE="${STOP_GRACE:-3}"
 log() { echo "[stop-rgw] $*" >&2; }

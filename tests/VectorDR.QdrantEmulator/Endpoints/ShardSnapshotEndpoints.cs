@@ -86,40 +86,22 @@ internal static class ShardSnapshotEndpoints
             var (c, id) = Resolve(node, collection, shard);
             RecoverRequest.ParsePriority(RequestReader.QueryString(context, "priority"), QdrantApiException.QueryFormat);
             var checksum = RequestReader.ValidateChecksum(RequestReader.QueryString(context, "checksum"), "query parameters");
-            var wait = RequestReader.QueryBool(context, "wait", true);
+            RequestReader.QueryBool(context, "wait", true); // a malformed query is refused before the body is read
+            var upload = await SnapshotResponses.ReceiveUploadAsync(context, store.UploadDirectory, checksum);
 
-            var upload = await MultipartUpload.ReceiveAsync(context, store.UploadDirectory, context.RequestAborted);
-            if (checksum is not null && checksum != upload.Sha256)
-            {
-                File.Delete(upload.Path);
-                throw new QdrantApiException(400, $"Checksum mismatch: expected {upload.Sha256}, actual {checksum}");
-            }
-
-            void Recover()
+            return await SnapshotResponses.RunAsync(node, context, $"upload recovery of {c.Name} shard {id}", _ =>
             {
                 try
                 {
                     using var activity = node.Telemetry.Recovering(c.Name);
                     SnapshotRecovery.RecoverShard(c, id, upload.Path);
+                    return Task.FromResult(SnapshotResponses.Ok());
                 }
                 finally
                 {
                     File.Delete(upload.Path);
                 }
-            }
-
-            if (!wait)
-            {
-                node.RunInBackground($"upload recovery of {c.Name} shard {id}", _ =>
-                {
-                    Recover();
-                    return Task.CompletedTask;
-                });
-                return EnvelopeResult.Accepted();
-            }
-
-            Recover();
-            return SnapshotResponses.Ok();
+            });
         });
     }
 

@@ -65,35 +65,17 @@ internal static class SnapshotEndpoints
             RequestReader.ValidateCollectionName(collection, strict: true);
             RecoverRequest.ParsePriority(RequestReader.QueryString(context, "priority"), QdrantApiException.QueryFormat);
             var checksum = RequestReader.ValidateChecksum(RequestReader.QueryString(context, "checksum"), "query parameters");
-            var wait = RequestReader.QueryBool(context, "wait", true);
-
-            var upload = await MultipartUpload.ReceiveAsync(context, store.UploadDirectory, context.RequestAborted);
-            if (checksum is not null && checksum != upload.Sha256)
-            {
-                File.Delete(upload.Path);
-                throw new QdrantApiException(400, $"Checksum mismatch: expected {upload.Sha256}, actual {checksum}");
-            }
+            RequestReader.QueryBool(context, "wait", true); // a malformed query is refused before the body is read
+            var upload = await SnapshotResponses.ReceiveUploadAsync(context, store.UploadDirectory, checksum);
 
             // Like Qdrant, the upload is moved into the collection's snapshot dir and stays there (listed, no checksum).
             var path = store.Adopt(upload.Path, store.CollectionDirectory(collection), MultipartUpload.TargetName(upload.FileName));
-            void Recover()
+            return await SnapshotResponses.RunAsync(node, context, $"upload recovery of {collection}", _ =>
             {
                 using var activity = node.Telemetry.Recovering(collection);
                 node.Recovery.RecoverCollection(collection, path);
-            }
-
-            if (!wait)
-            {
-                node.RunInBackground($"upload recovery of {collection}", _ =>
-                {
-                    Recover();
-                    return Task.CompletedTask;
-                });
-                return EnvelopeResult.Accepted();
-            }
-
-            Recover();
-            return SnapshotResponses.Ok();
+                return Task.FromResult(SnapshotResponses.Ok());
+            });
         });
     }
 }

@@ -68,4 +68,20 @@ internal static class SnapshotResponses
     }
 
     public static IResult Ok() => EnvelopeResult.Ok(true);
+
+    /// <summary>
+    /// Receives the multipart <c>snapshot</c> part of an upload to disk and checks it against the <c>checksum</c> query
+    /// parameter (already validated by the caller), as Qdrant does before recovering; a mismatch deletes the file.
+    /// </summary>
+    public static async Task<ReceivedUpload> ReceiveUploadAsync(HttpContext context, string directory, string? checksum)
+    {
+        var upload = await MultipartUpload.ReceiveAsync(context, directory, context.RequestAborted);
+        if (checksum is not null && checksum != upload.Sha256)
+        {
+            File.Delete(upload.Path);
+            throw new QdrantApiException(400, $"Checksum mismatch: expected {upload.Sha256}, actual {checksum}");
+        }
+
+        return upload;
+    }
 }
