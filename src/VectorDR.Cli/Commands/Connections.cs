@@ -87,13 +87,28 @@ internal static class Connections
         });
     }
 
-    public static Task<IObjectStore> OpenStoreAsync(string location, bool forWriting, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+    public static Task<IObjectStore> OpenStoreAsync(string location, bool forWriting, ILoggerFactory loggers, CancellationToken cancellationToken,
+        Func<string, string?>? environment = null) =>
         ObjectStores.OpenAsync(location, new ObjectStoreOpenOptions
         {
             RequireWritable = forWriting,
             CreateIfMissing = false,
             LoggerFactory = loggers,
+            Environment = environment,
         }, cancellationToken);
+
+    /// <summary>The S3 credential variables: with a prefix they are read from the prefixed names only, so a destination never silently borrows the source's keys.</summary>
+    private static readonly HashSet<string> CredentialVariables =
+        ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE"];
+
+    /// <summary>
+    /// An environment where NAME means PREFIX+NAME (how a Job hands a second location its own credentials from a second
+    /// Secret). Settings that are not credentials (AWS_REGION, AWS_ENDPOINT_URL_S3, …) fall back to the plain name.
+    /// </summary>
+    public static Func<string, string?> PrefixedEnvironment(string prefix) => name =>
+        Environment.GetEnvironmentVariable(prefix + name) is { Length: > 0 } value ? value
+        : CredentialVariables.Contains(name) ? null
+        : Environment.GetEnvironmentVariable(name);
 
     /// <summary>The exactly-one-of selector shared by verify, describe and restore.</summary>
     public sealed class SelectorOptions

@@ -13,8 +13,19 @@ internal static class CopyCommand
         var to = new Option<string>("--to") { Description = "Destination location (e.g. the standby region's bucket)", Required = true };
         var id = new Option<string?>("--id") { Description = "Copy this backup" };
         var all = new Option<bool>("--all") { Description = "Copy every committed backup missing at the destination" };
+        var toEnvPrefix = new Option<string?>("--to-env-prefix")
+        {
+            Description = "Read the destination's AWS_* settings and credentials from PREFIXAWS_ACCESS_KEY_ID, PREFIXAWS_SECRET_ACCESS_KEY, … " +
+                          "(another account or region than the source); credentials are never taken from the unprefixed variables then",
+            HelpName = "PREFIX",
+        };
+        toEnvPrefix.Validators.Add(r =>
+        {
+            if (r.GetValue(toEnvPrefix) is { } p && !System.Text.RegularExpressions.Regex.IsMatch(p, "^[A-Z_][A-Z0-9_]*$"))
+                r.AddError($"--to-env-prefix '{p}' must be an environment variable name prefix (A-Z, 0-9, _)");
+        });
         var locks = new LockOptions();
-        var command = new Command("copy", "Copy backups to another location and verify them there (manifest written last)") { source, to, id, all };
+        var command = new Command("copy", "Copy backups to another location and verify them there (manifest written last)") { source, to, id, all, toEnvPrefix };
         locks.AddTo(command);
         command.WithCommonOptions();
         command.Validators.Add(r => { if ((r.GetValue(id) is not null) == r.GetValue(all)) r.AddError("give exactly one of --id or --all"); });
@@ -22,7 +33,8 @@ internal static class CopyCommand
         command.SetRunner(context, async (parse, scope, cancellationToken) =>
         {
             await using var from = await Connections.OpenStoreAsync(parse.GetValue(source)!, forWriting: false, scope.Loggers, cancellationToken);
-            await using var dest = await Connections.OpenStoreAsync(parse.GetValue(to)!, forWriting: true, scope.Loggers, cancellationToken);
+            var destinationEnvironment = parse.GetValue(toEnvPrefix) is { } prefix ? Connections.PrefixedEnvironment(prefix) : null;
+            await using var dest = await Connections.OpenStoreAsync(parse.GetValue(to)!, forWriting: true, scope.Loggers, cancellationToken, destinationEnvironment);
             var replicator = new Replicator(from, dest, scope.Time, scope.Loggers.CreateLogger<Replicator>(), scope.Observer);
             var result = await replicator.CopyAsync(parse.GetValue(id), locks.Read(parse, scope.Time), cancellationToken);
             return new CommandOutcome(result, result.Succeeded ? ExitCodes.Success : ExitCodes.Failed, w =>

@@ -17,7 +17,12 @@ internal static class TerminationMessage
     private const int KubeletLimit = 4096;
 
     /// <summary>Keys kept when the full result does not fit: enough for the operator to record the outcome.</summary>
-    private static readonly string[] EssentialKeys = ["succeeded", "exitCode", "error", "message", "backupId", "durationSeconds", "backup"];
+    private static readonly string[] EssentialKeys =
+    [
+        "succeeded", "exitCode", "error", "message", "backupId", "durationSeconds", "backup",                 // backup, restore, failures
+        "startedAt", "completedAt", "aliasSwitched", "collections",                                           // restore
+        "location", "kept", "deleted", "destination", "bytesCopied", "backups",                               // prune, copy
+    ];
 
     public static void Write(string resultJson, TextWriter diagnostics)
     {
@@ -45,6 +50,13 @@ internal static class TerminationMessage
             if (full[key] is { } value) compact[key] = value.DeepClone();
         if (compact["backup"] is JsonObject backup) backup.Remove("collections");
         var text = compact.ToJsonString();
+        // Still too long (thousands of collections or pruned backups): the per-item lists go, the totals stay.
+        if (Encoding.UTF8.GetByteCount(text) > KubeletLimit)
+        {
+            compact.Remove("collections");
+            compact.Remove("backups");
+            text = compact.ToJsonString();
+        }
         return Encoding.UTF8.GetByteCount(text) <= KubeletLimit ? text : JsonSerializer.Serialize(new { truncated = true, succeeded = full["succeeded"]?.GetValue<bool>() });
     }
 }

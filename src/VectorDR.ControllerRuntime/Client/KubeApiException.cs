@@ -11,6 +11,10 @@ public sealed class KubeApiException(HttpStatusCode statusCode, V1Status? status
     public V1Status? Status { get; } = status;
 
     public bool IsNotFound => StatusCode == HttpStatusCode.NotFound;
-    public bool IsConflict => StatusCode == HttpStatusCode.Conflict;
+    /// <summary>409 for a write based on a stale resourceVersion (not a create of an existing name).</summary>
+    public bool IsConflict => StatusCode == HttpStatusCode.Conflict && !IsAlreadyExists;
+
+    /// <summary>409 AlreadyExists: a create found the name taken.</summary>
+    public bool IsAlreadyExists => StatusCode == HttpStatusCode.Conflict && Status?.Reason == "AlreadyExists";
     public bool IsGone => StatusCode == HttpStatusCode.Gone;
 }

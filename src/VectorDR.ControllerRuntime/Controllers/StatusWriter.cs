@@ -16,11 +16,23 @@ public interface IStatusWriter
     /// </summary>
     Task<TEntity> UpdateStatusAsync<TEntity>(TEntity entity, CancellationToken cancellationToken)
         where TEntity : class, IKubernetesObject<V1ObjectMeta>;
+
+    /// <summary>
+    /// Replaces the object's status only if the object is still the version that was read (optimistic concurrency):
+    /// throws a <see cref="KubeApiException"/> with <see cref="KubeApiException.IsConflict"/> otherwise. For status
+    /// that records work done exactly once (a Job's result): a reconcile that started from a stale cached copy must
+    /// not overwrite what a newer one recorded, it must start again from the fresh object.
+    /// </summary>
+    Task<TEntity> ReplaceStatusAsync<TEntity>(TEntity entity, CancellationToken cancellationToken)
+        where TEntity : class, IKubernetesObject<V1ObjectMeta>;
 }
 
 public sealed class StatusWriter(KubeApiClient client, ILogger<StatusWriter> logger) : IStatusWriter
 {
     private const int MaxAttempts = 5;
+
+    public Task<TEntity> ReplaceStatusAsync<TEntity>(TEntity entity, CancellationToken cancellationToken)
+        where TEntity : class, IKubernetesObject<V1ObjectMeta> => client.ReplaceStatusAsync(entity, cancellationToken);
 
     public async Task<TEntity> UpdateStatusAsync<TEntity>(TEntity entity, CancellationToken cancellationToken)
         where TEntity : class, IKubernetesObject<V1ObjectMeta>

@@ -130,7 +130,7 @@ public sealed class EventPublisher : IEventPublisher, IAsyncDisposable
                 await _client.CreateAsync(ev, cancellationToken).ConfigureAwait(false);
                 _counts[name] = 1;
             }
-            catch (KubeApiException e) when (e.IsConflict)
+            catch (KubeApiException e) when (e.IsAlreadyExists)
             {
                 // Recorded by an earlier run of the operator: continue its count.
                 var existing = await _client.GetAsync<Corev1Event>(ns, name, cancellationToken).ConfigureAwait(false);

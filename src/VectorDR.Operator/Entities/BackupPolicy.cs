@@ -77,6 +77,8 @@ public sealed class BackupSource
 }
 
 [Description("Grandfather-father-son retention. A backup is kept if any rule keeps it.")]
+[ValidationRule("self.keepLast + self.keepHourly + self.keepDaily + self.keepWeekly + self.keepMonthly > 0",
+    "at least one keep rule must be above 0: with every rule at 0, retention would delete every backup but the newest")]
 public sealed class RetentionPolicy
 {
     [RangeMinimum(0), Default(7)]
@@ -120,10 +122,10 @@ public sealed class BackupPolicyStatus
     public long? ObservedGeneration { get; set; }
 
     [ListMap("type")]
-    [Description("Ready (spec valid and references resolved), LastBackupSucceeded, ReplicasInSync, RPOMet.")]
+    [Description("Ready (spec valid and references resolved), LastBackupSucceeded, ReplicasInSync, RPOMet, Held (runs held while a restore writes into the source).")]
     public List<Condition> Conditions { get; set; } = [];
 
-    [Description("When the last backup was scheduled.")]
+    [Description("The scheduled time of the last run the schedule produced (started, or skipped and reported).")]
     public DateTime? LastScheduleTime { get; set; }
 
     [Description("When the next backup is due (absent while suspended or invalid).")]
@@ -133,19 +135,39 @@ public sealed class BackupPolicyStatus
     public BackupReference? LastSuccessfulBackup { get; set; }
 
     [Items(maxItems: 20)]
-    [Description("The most recent backup runs, newest first (bounded).")]
+    [Description("The most recent runs, newest first (bounded): started, succeeded, failed or skipped, with the failure message.")]
     public List<BackupRun>? RecentBackups { get; set; }
 
-    [Description("Name of the backup Job running now, if any.")]
+    [Description("Name of the Job running now for this policy (a backup, or the copy and prune Job after it), if any.")]
     public string? ActiveJob { get; set; }
+
+    [Description("The last value of the dr.vectordr.io/backup-now annotation that started a run: a new value starts one more.")]
+    public string? LastBackupNowValue { get; set; }
+
+    [Description("The last retention run on the primary location.")]
+    public PruneSummary? LastPrune { get; set; }
+
+    [ListMap("name")]
+    [Description("Per standby-region replica: the newest backup copied and verified there, and the last copy and prune outcome.")]
+    public List<ReplicaStatus>? Replicas { get; set; }
 }
 
-[Description("One backup run.")]
+[Description("One run of a BackupPolicy.")]
 public sealed class BackupRun
 {
+    [Required, Length(1, 63)]
+    [Description("Name of the backup Job of this run (for a skipped run: the Job it would have had).")]
+    public string Job { get; set; } = "";
+
+    [Description("Backup id, once the run committed a backup.")]
+    public string? Id { get; set; }
+
     [Required]
-    [Description("Backup id.")]
-    public string Id { get; set; } = "";
+    [Description("What started the run: Schedule or BackupNow (the dr.vectordr.io/backup-now annotation).")]
+    public BackupTrigger Trigger { get; set; }
+
+    [Description("The scheduled time of a scheduled run.")]
+    public DateTime? ScheduledTime { get; set; }
 
     [Description("When the run started.")]
     public DateTime? StartedAt { get; set; }
@@ -157,13 +179,64 @@ public sealed class BackupRun
     [Description("Total size of the backup in bytes.")]
     public long? SizeBytes { get; set; }
 
+    [RangeMinimum(0)]
+    [Description("Points backed up, over all collections.")]
+    public long? Points { get; set; }
+
     [Required]
-    [Description("Outcome of the run.")]
+    [Description("Outcome of the backup: Running, Succeeded, Failed or Skipped (missed its starting deadline, or the previous run was still going).")]
     public BackupRunResult Result { get; set; }
 
-    [Description("Failure reason or other detail.")]
+    [Description("Failure reason, skip reason or other detail.")]
     public string? Message { get; set; }
+
+    [Description("State of the copy-and-prune Job that follows a successful backup: Running, Succeeded or Failed.")]
+    public BackupRunResult? Sync { get; set; }
 }
 
 [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<BackupRunResult>))]
-public enum BackupRunResult { Running, Succeeded, Failed }
+public enum BackupRunResult { Running, Succeeded, Failed, Skipped }
+
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<BackupTrigger>))]
+public enum BackupTrigger { Schedule, BackupNow }
+
+[Description("Outcome of a retention run on one location.")]
+public sealed class PruneSummary
+{
+    [Description("When the prune ran.")]
+    public DateTime? Time { get; set; }
+
+    [RangeMinimum(0)]
+    [Description("Backups kept by a retention rule (or by Object Lock).")]
+    public int? Kept { get; set; }
+
+    [RangeMinimum(0)]
+    [Description("Backups deleted.")]
+    public int? Deleted { get; set; }
+
+    [Description("Failure message when the prune failed.")]
+    public string? Message { get; set; }
+}
+
+[Description("State of one standby-region replica.")]
+public sealed class ReplicaStatus
+{
+    [Required]
+    [Description("Name of the replica (spec.replicas[].name).")]
+    public string Name { get; set; } = "";
+
+    [Description("The newest backup copied to this replica and verified there (checksums recomputed from the copy).")]
+    public BackupReference? LastCopiedBackup { get; set; }
+
+    [Description("When the last copy attempt ended.")]
+    public DateTime? LastCopyTime { get; set; }
+
+    [Description("Outcome of the last copy attempt: Succeeded or Failed.")]
+    public BackupRunResult? LastCopyResult { get; set; }
+
+    [Description("Failure message of the last copy attempt.")]
+    public string? Message { get; set; }
+
+    [Description("The last retention run on this replica.")]
+    public PruneSummary? LastPrune { get; set; }
+}

@@ -87,7 +87,8 @@ public class StorageLocation
 [Description("A named copy target in another region or account: every backup is copied there and re-verified there.")]
 public sealed class ReplicaLocation : StorageLocation
 {
-    [Required, Pattern(Api.DnsLabelPattern), Length(1, 63)]
+    // 50, not 63: the Job's container names are copy-NAME and prune-NAME, and container names are DNS labels.
+    [Required, Pattern(Api.DnsLabelPattern), Length(1, 50)]
     [Description("Name of the replica, referred to by RestoreRequest.spec.source.backupPolicyRef.replica and FailoverPlan.spec.standby.replica.")]
     public string Name { get; set; } = "";
 }
@@ -174,4 +175,8 @@ public sealed class BackupReference
     [RangeMinimum(0)]
     [Description("Total size of the backup's parts in bytes.")]
     public long? SizeBytes { get; set; }
+
+    [RangeMinimum(0)]
+    [Description("Points in the backup, over all collections.")]
+    public long? Points { get; set; }
 }

@@ -5,6 +5,7 @@ using Prometheus;
 using VectorDR.ControllerRuntime.Hosting;
 using VectorDR.Operator.Controllers;
 using VectorDR.Operator.Entities;
+using VectorDR.Operator.Jobs;
 
 namespace VectorDR.Operator.Hosting;
 
@@ -38,10 +39,17 @@ public static class OperatorHost
         builder.Services.Configure<OperatorSettings>(section);
         builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(ClientConfiguration(section.Get<OperatorOptions>() ?? new OperatorOptions())));
 
+        builder.Services.AddSingleton<JobFactory>();
+        builder.Services.AddSingleton<JobInspector>();
+        builder.Services.AddSingleton<BackupJobs>();
+        builder.Services.AddSingleton<RestoreHolds>();
+        builder.Services.AddScoped<BackupRunRecorder>();
+
         builder.Services.AddKubernetesOperator()
             .AddController<BackupPolicyController, BackupPolicy>(c => c
                 .Owns<V1Job>()
-                .Watches<V1Secret>(BackupPolicyController.PoliciesReferencing));
+                .Watches<V1Secret>(BackupPolicyController.PoliciesReferencing)
+                .Watches<RestoreRequest>(RestoreHolds.PoliciesAffectedBy));
 
         configure?.Invoke(builder);
 

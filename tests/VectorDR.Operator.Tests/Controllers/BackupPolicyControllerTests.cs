@@ -4,7 +4,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using VectorDR.ControllerRuntime.Entities;
 using VectorDR.ControllerRuntime.Events;
+using Microsoft.Extensions.Options;
+using VectorDR.ControllerRuntime.Client;
 using VectorDR.Operator.Controllers;
+using VectorDR.Operator.Hosting;
+using VectorDR.Operator.Jobs;
 using VectorDR.Operator.Entities;
 using VectorDR.Operator.Tests.Validation;
 
@@ -20,7 +24,12 @@ public sealed class BackupPolicyControllerTests
 
     public BackupPolicyControllerTests()
     {
-        _controller = new BackupPolicyController(_secrets, _status, _events, _time, NullLogger<BackupPolicyController>.Instance);
+        // Nothing in these tests is due, so the controller never reaches the API: an unreachable one proves it.
+        var client = new KubeApiClient(new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }));
+        var jobs = new BackupJobs(new JobFactory(Options.Create(new OperatorOptions())));
+        var recorder = new BackupRunRecorder(new FakeCache<V1Job>(), client, new JobInspector(client), jobs, _time);
+        _controller = new BackupPolicyController(_secrets, recorder, jobs, new RestoreHolds(new FakeCache<RestoreRequest>()), _status, _events, _time,
+            NullLogger<BackupPolicyController>.Instance);
         _secrets.Add(WithNamespace(BackupPolicyValidatorTests.Secret("qdrant", "api-key")));
         _secrets.Add(WithNamespace(BackupPolicyValidatorTests.Secret("s3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")));
     }
@@ -33,7 +42,7 @@ public sealed class BackupPolicyControllerTests
 
     private static BackupPolicy Policy(long generation = 1) => new()
     {
-        Metadata = new V1ObjectMeta { Name = "p", NamespaceProperty = "team", Generation = generation, Uid = "u1" },
+        Metadata = new V1ObjectMeta { Name = "p", NamespaceProperty = "team", Generation = generation, Uid = "u1", CreationTimestamp = new DateTime(2026, 11, 23, 10, 7, 0, DateTimeKind.Utc) },
         Spec = BackupPolicyValidatorTests.ValidSpec(),
     };
 
@@ -89,7 +98,7 @@ public sealed class BackupPolicyControllerTests
         Assert.Equal("InvalidSchedule", ready.Reason);
         Assert.StartsWith("spec.schedule: \"*/x * * * *\" is not a valid cron expression", ready.Message);
         Assert.Null(policy.Status.NextScheduleTime);
-        Assert.Null(result.RequeueAfter); // nothing to wait for: a spec change triggers the next reconcile
+        Assert.Equal(TimeSpan.FromHours(1), result.RequeueAfter); // nothing to wait for but the periodic look: a spec change triggers the next reconcile
         Assert.Equal(EventType.Warning, _events.Events.Single().Type);
         var brokenAt = ready.LastTransitionTime;
 
@@ -128,7 +137,7 @@ public sealed class BackupPolicyControllerTests
         var result = await _controller.ReconcileAsync(policy, CancellationToken.None);
         Assert.Equal(ConditionStatus.True, Conditions.Find(policy.Status.Conditions, "Ready")!.Status);
         Assert.Null(policy.Status.NextScheduleTime);
-        Assert.Null(result.RequeueAfter);
+        Assert.Equal(TimeSpan.FromHours(1), result.RequeueAfter);
     }
 
     [Fact]

@@ -25,6 +25,9 @@ internal sealed class RecordingStatusWriter : IStatusWriter
         Writes.Add(KubernetesJson.Serialize(entity));
         return Task.FromResult(entity);
     }
+
+    public Task<TEntity> ReplaceStatusAsync<TEntity>(TEntity entity, CancellationToken cancellationToken) where TEntity : class, IKubernetesObject<V1ObjectMeta> =>
+        UpdateStatusAsync(entity, cancellationToken);
 }
 
 internal sealed class RecordingEvents : IEventPublisher
