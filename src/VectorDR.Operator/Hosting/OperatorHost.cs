@@ -49,7 +49,8 @@ public static class OperatorHost
             .AddController<BackupPolicyController, BackupPolicy>(c => c
                 .Owns<V1Job>()
                 .Watches<V1Secret>(BackupPolicyController.PoliciesReferencing)
-                .Watches<RestoreRequest>(RestoreHolds.PoliciesAffectedBy));
+                .Watches<RestoreRequest>(RestoreHolds.PoliciesAffectedBy))
+            .AddRestoreRequests();
 
         configure?.Invoke(builder);
 

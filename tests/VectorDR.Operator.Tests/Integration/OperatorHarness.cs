@@ -38,7 +38,8 @@ internal sealed class OperatorHarness : IAsyncDisposable
         return new OperatorHarness(emulator);
     }
 
-    public async Task<WebApplication> StartOperatorAsync(string identity, TimeSpan? leaseDuration = null, bool leaderElection = true)
+    public async Task<WebApplication> StartOperatorAsync(string identity, TimeSpan? leaseDuration = null, bool leaderElection = true,
+        IEnumerable<string>? extraArgs = null, Action<WebApplicationBuilder>? configure = null)
     {
         var lease = leaseDuration ?? TimeSpan.FromSeconds(4);
         string[] args =
@@ -52,8 +53,13 @@ internal sealed class OperatorHarness : IAsyncDisposable
             $"--Operator:LeaderElection:RenewDeadline={lease * 2 / 3}",
             "--Operator:LeaderElection:RetryPeriod=00:00:00.300",
             "--Logging:LogLevel:Default=Warning",
+            .. extraArgs ?? [],
         ];
-        var app = OperatorHost.Build(args, b => b.Services.AddSingleton<IKubernetes>(new Kubernetes(Emulator.ClientConfiguration)));
+        var app = OperatorHost.Build(args, b =>
+        {
+            b.Services.AddSingleton<IKubernetes>(new Kubernetes(Emulator.ClientConfiguration));
+            configure?.Invoke(b);
+        });
         await app.StartAsync();
         _operators.Add(app);
         return app;

@@ -1,0 +1,164 @@
+using System.Text;
+using k8s.Models;
+using Microsoft.AspNetCore.Builder;
+using VectorDR.ControllerRuntime.Client;
+using VectorDR.KubeEmulator;
+using VectorDR.KubeEmulator.Jobs;
+using VectorDR.Operator.Entities;
+using VectorDR.QdrantEmulator;
+
+namespace VectorDR.Operator.Tests.Integration;
+
+/// <summary>
+/// A whole disaster-recovery setting on 127.0.0.1: a Qdrant emulator (API key required) seeded with a collection,
+/// the Kubernetes API emulator with our CRDs and a Job runner that runs each Job's pod as a real `vectordr`
+/// process, Secrets for Qdrant, and operators started on demand. Backups go to folders under <see cref="Root"/> or
+/// to RGW buckets.
+/// </summary>
+internal sealed partial class DrWorld : IAsyncDisposable
+{
+    public const string Image = "ghcr.io/vectordr/vectordr:test";
+    public const string QdrantKey = "qdrant-admin-key-5be2e1";
+    public const string Collection = "docs";
+
+    private DrWorld(OperatorHarness kube, QdrantEmulatorHost qdrant, string root)
+    {
+        Kube = kube;
+        Qdrant = qdrant;
+        Root = root;
+    }
+
+    public OperatorHarness Kube { get; }
+    public QdrantEmulatorHost Qdrant { get; }
+    public KubeApiClient Client => Kube.Client;
+    public string Root { get; }
+    public string QdrantUrl => Qdrant.BaseAddress.ToString().TrimEnd('/');
+
+    /// <summary>The `vectordr` executable the Jobs run: VDR_VECTORDR, else the CLI built beside this test assembly.</summary>
+    public static string VectordrPath
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable("VDR_VECTORDR") is { Length: > 0 } overridden) return overridden;
+            var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            var built = Path.Combine(here.Parent!.Parent!.FullName, "VectorDR.Cli", here.Name, "vectordr");
+            return File.Exists(built) ? built : throw new FileNotFoundException($"vectordr is not built at {built}; build the solution first (make build)");
+        }
+    }
+
+    public static async Task<DrWorld> StartAsync(int points = 300, TimeProvider? jobClock = null)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "vdr-op-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(root);
+        var qdrant = await QdrantEmulatorHost.StartAsync(new QdrantEmulatorOptions { ApiKey = QdrantKey, DataDirectory = Path.Combine(root, "qdrant") });
+        await qdrant.SeedCollectionAsync(Collection, points, 8);
+        var runner = new LocalProcessJobRunner(new LocalProcessJobRunnerOptions
+        {
+            Images = { [Image] = VectordrPath },
+            PodFailureBackoff = TimeSpan.FromMilliseconds(100),
+            ContainerRestartBackoff = TimeSpan.FromMilliseconds(100),
+            MaxTerminationGracePeriod = TimeSpan.FromSeconds(2),
+            WorkDirectory = Path.Combine(root, "pods"),
+            TimeProvider = jobClock ?? TimeProvider.System,
+        });
+        var kube = await OperatorHarness.StartAsync(new KubeEmulatorOptions { JobRunner = runner });
+        var world = new DrWorld(kube, qdrant, root);
+        await world.CreateSecretAsync("qdrant", ("api-key", QdrantKey));
+        return world;
+    }
+
+    /// <summary>A file:// location in this world's folder (the Job processes run on this machine).</summary>
+    public string FileLocation(string name)
+    {
+        var path = Path.Combine(Root, name);
+        Directory.CreateDirectory(path); // a location is never created by a backup: it must exist (a mounted volume)
+        return new Uri(path).AbsoluteUri;
+    }
+
+    public Task<WebApplication> StartOperatorAsync(string identity = "operator", params string[] extraArgs) =>
+        Kube.StartOperatorAsync(identity, leaderElection: true, extraArgs:
+        [
+            $"--Operator:JobImage={Image}",
+            "--Operator:JobTtlSecondsAfterFinished=3600",
+            .. extraArgs,
+        ]);
+
+    public Task<V1Secret> CreateSecretAsync(string name, params (string Key, string Value)[] data) =>
+        Client.CreateAsync(new V1Secret
+        {
+            ApiVersion = "v1", Kind = "Secret",
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default" },
+            Data = data.ToDictionary(d => d.Key, d => Encoding.UTF8.GetBytes(d.Value)),
+        }, CancellationToken.None);
+
+    /// <summary>A policy backing up <see cref="Collection"/> hourly into <paramref name="location"/>, adjusted by <paramref name="configure"/>.</summary>
+    public Task<BackupPolicy> CreatePolicyAsync(string name, string location, Action<BackupPolicySpec>? configure = null)
+    {
+        var spec = new BackupPolicySpec
+        {
+            Source = new BackupSource
+            {
+                Qdrant = new QdrantEndpoint { Url = QdrantUrl, ApiKeySecretRef = new SecretKeyReference { Name = "qdrant", Key = "api-key" } },
+                Collections = [Collection],
+            },
+            Schedule = "@hourly",
+            Storage = new StorageLocation { Location = location },
+            Verification = new VerificationSettings { Probes = 3, TopK = 5 },
+            JobTemplate = new JobTemplate { BackoffLimit = 0 },
+        };
+        configure?.Invoke(spec);
+        return Client.CreateAsync(new BackupPolicy { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default" }, Spec = spec }, CancellationToken.None);
+    }
+
+    public Task<BackupPolicy> BackupNowAsync(string policy, string value) =>
+        Client.MergePatchAsync<BackupPolicy>("default", policy,
+            new { metadata = new { annotations = new Dictionary<string, string> { ["dr.vectordr.io/backup-now"] = value } } }, CancellationToken.None);
+
+    public async Task<BackupPolicy> PolicyAsync(string name) => (await Client.GetAsync<BackupPolicy>("default", name, CancellationToken.None))!;
+
+    public async Task<IReadOnlyList<V1Job>> JobsAsync() => (await Client.ListAsync<V1Job>("default", null, CancellationToken.None)).Items;
+
+    public async Task<IReadOnlyList<V1Pod>> PodsAsync() => (await Client.ListAsync<V1Pod>("default", null, CancellationToken.None)).Items;
+
+    public Task<IReadOnlyList<Corev1Event>> EventsAsync() => Kube.EventsAsync();
+
+    /// <summary>Waits for the policy to satisfy <paramref name="condition"/> and returns it.</summary>
+    public async Task<BackupPolicy> WaitForPolicyAsync(string name, Func<BackupPolicy, bool> condition, string what, int seconds = 60)
+    {
+        BackupPolicy? last = null;
+        try
+        {
+            await OperatorHarness.EventuallyAsync(async () => condition(last = await PolicyAsync(name)), what, TimeSpan.FromSeconds(seconds));
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nlast status: {k8s.KubernetesJson.Serialize(last?.Status)}", e);
+        }
+        return last!;
+    }
+
+    /// <summary>Committed backup ids in a filesystem location.</summary>
+    public IReadOnlyList<string> BackupsIn(string location)
+    {
+        var dir = Path.Combine(new Uri(location).LocalPath, "backups");
+        return Directory.Exists(dir)
+            ? Directory.GetDirectories(dir).Where(d => File.Exists(Path.Combine(d, "manifest.json"))).Select(d => Path.GetFileName(d)!).Order().ToList()
+            : [];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Kube.DisposeAsync();
+        await Qdrant.DisposeAsync();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
