@@ -11,6 +11,9 @@ public sealed class InstantJobRunnerTests : EmulatorTestBase
     private readonly InstantJobRunner _runner = new((job, pod) => $$"""{"job":"{{job["metadata"]!["name"]}}","pod":"{{pod["metadata"]!["name"]}}"}""")
     {
         ExitCode = (job, _) => job["metadata"]!["name"]!.GetValue<string>().StartsWith("bad", StringComparison.Ordinal) ? 2 : 0,
+        // Init containers get their own messages; null leaves the main container to the (job, pod) delegates.
+        ContainerTerminationMessage = (_, pod, container) => container == "c" ? null : $"{container} of {pod["metadata"]!["name"]} done",
+        ContainerExitCode = (job, _, container) => job["metadata"]!["name"]!.GetValue<string>() == "initfail" && container == "second" ? 5 : null,
     };
 
     protected override KubeEmulatorOptions Options => base.Options with { JobRunner = _runner };
@@ -48,6 +51,51 @@ public sealed class InstantJobRunnerTests : EmulatorTestBase
         Assert.Equal(2, read.Status.Failed);
         Assert.Equal(2, (await Client.CoreV1.ListNamespacedPodAsync("default", labelSelector: "job-name=bad")).Items.Count);
     }
+
+    [Fact]
+    public async Task Init_containers_are_reported_terminated_in_order_each_with_its_own_message()
+    {
+        var job = Job("withinit");
+        job.Spec.Template.Spec.InitContainers = [Init("first"), Init("second")];
+        await Client.BatchV1.CreateNamespacedJobAsync(job, "default");
+        await Eventually(() => Task.FromResult(_runner.CompletedJobs == 1), "the job to finish");
+
+        var pod = Assert.Single((await Client.CoreV1.ListNamespacedPodAsync("default", labelSelector: "job-name=withinit")).Items);
+        Assert.Equal("Succeeded", pod.Status.Phase);
+        Assert.Equal(["first", "second"], pod.Status.InitContainerStatuses.Select(s => s.Name));
+        Assert.All(pod.Status.InitContainerStatuses, s =>
+        {
+            Assert.Equal((0, "Completed", $"{s.Name} of {pod.Metadata.Name} done"), (s.State.Terminated.ExitCode, s.State.Terminated.Reason, s.State.Terminated.Message));
+            Assert.True(s.Ready);
+        });
+        Assert.Equal($$"""{"job":"withinit","pod":"{{pod.Metadata.Name}}"}""", pod.Status.ContainerStatuses[0].State.Terminated.Message);
+        Assert.Equal(("True", "PodCompleted"), pod.Status.Conditions.Where(c => c.Type == "Initialized").Select(c => (c.Status, c.Reason)).Single());
+    }
+
+    [Fact]
+    public async Task A_failing_init_container_fails_the_pod_leaving_later_containers_waiting_PodInitializing()
+    {
+        var job = Job("initfail");
+        job.Spec.BackoffLimit = 0;
+        job.Spec.Template.Spec.InitContainers = [Init("first"), Init("second"), Init("third")];
+        await Client.BatchV1.CreateNamespacedJobAsync(job, "default");
+        await Eventually(() => Task.FromResult(_runner.CompletedJobs == 1), "the job to finish");
+
+        var read = await Client.BatchV1.ReadNamespacedJobAsync("initfail", "default");
+        Assert.Contains(read.Status.Conditions, c => c.Type == "Failed" && c.Reason == "BackoffLimitExceeded");
+        Assert.Equal(1, read.Status.Failed);
+        var pod = Assert.Single((await Client.CoreV1.ListNamespacedPodAsync("default", labelSelector: "job-name=initfail")).Items);
+        Assert.Equal("Failed", pod.Status.Phase);
+        var statuses = pod.Status.InitContainerStatuses;
+        Assert.Equal("Completed", statuses[0].State.Terminated.Reason);
+        Assert.Equal((5, "Error", $"second of {pod.Metadata.Name} done"), (statuses[1].State.Terminated.ExitCode, statuses[1].State.Terminated.Reason, statuses[1].State.Terminated.Message));
+        Assert.Equal("PodInitializing", statuses[2].State.Waiting.Reason);
+        Assert.Equal("PodInitializing", pod.Status.ContainerStatuses[0].State.Waiting.Reason);
+        var initialized = pod.Status.Conditions.Single(c => c.Type == "Initialized");
+        Assert.Equal(("False", "containers with incomplete status: [second third]"), (initialized.Status, initialized.Message));
+    }
+
+    private static V1Container Init(string name) => new() { Name = name, Image = "ghcr.io/vectordr/vectordr:0.1.0" };
 
     private static V1Job Job(string name) => new()
     {

@@ -53,6 +53,59 @@ public sealed class JobRunnerKubectlTests(ITestOutputHelper output) : JobRunnerT
     }
 
     [Fact]
+    public async Task Kubectl_shows_a_failed_init_container_as_Init_Error_and_prints_each_containers_logs()
+    {
+        var kubectl = KubectlBinaries.OldestAndNewest().LastOrDefault();
+        if (kubectl is null)
+        {
+            output.WriteLine("SKIPPED: no kubectl binary found");
+            return;
+        }
+
+        using var work = new TempDirectory();
+        var run = new KubectlRunner(kubectl, Host.WriteKubeconfig(Path.Combine(work.Path, "kubeconfig")), Path.Combine(work.Path, "cache"), output);
+        var manifest = work.Write("job.yaml", $$"""
+            apiVersion: batch/v1
+            kind: Job
+            metadata:
+              name: prepared
+            spec:
+              backoffLimit: 0
+              template:
+                spec:
+                  restartPolicy: Never
+                  initContainers:
+                  - name: fetch
+                    image: {{ShImage}}
+                    args: ["-c", "echo fetched"]
+                  - name: check
+                    image: {{ShImage}}
+                    args: ["-c", "echo check-failed; exit 3"]
+                  containers:
+                  - name: main
+                    image: {{ShImage}}
+                    args: ["-c", "echo main"]
+            """);
+        await run.Ok("apply", "-f", manifest);
+        Assert.Contains("condition met", (await run.Ok("wait", "--for=condition=failed", "job/prepared", "--timeout=30s")).StdOut);
+
+        Assert.Matches(@"prepared-[a-z0-9]{5}\s+0/1\s+Init:Error\s+0", (await run.Ok("get", "pods")).StdOut);
+        var pod = (await run.Ok("get", "pods", "-l", "job-name=prepared", "-o", "jsonpath={.items[0].metadata.name}")).StdOut;
+        Assert.Equal("fetched\n", (await run.Ok("logs", pod, "-c", "fetch")).StdOut);
+        Assert.Equal("check-failed\n", (await run.Ok("logs", pod, "-c", "check")).StdOut);
+        Assert.Equal("3 Error", (await run.Ok("get", "pod", pod, "-o", "jsonpath={.status.initContainerStatuses[1].state.terminated.exitCode} {.status.initContainerStatuses[1].state.terminated.reason}")).StdOut);
+
+        // The main container never started; an unknown container is refused.
+        var main = await run.Run("logs", pod);
+        Assert.NotEqual(0, main.ExitCode);
+        Assert.Contains($"container \"main\" in pod \"{pod}\" is waiting to start: PodInitializing", main.StdErr);
+        var unknown = await run.Run("logs", pod, "-c", "nope");
+        Assert.NotEqual(0, unknown.ExitCode);
+        Assert.Contains($"container nope is not valid for pod {pod}", unknown.StdErr);
+        Assert.Matches(@"Init Containers:\s+fetch:[\s\S]*Reason:\s+Completed[\s\S]*check:[\s\S]*Reason:\s+Error[\s\S]*Exit Code:\s+3", (await run.Ok("describe", "pod", pod)).StdOut);
+    }
+
+    [Fact]
     public async Task Standalone_executable_runs_jobs_from_its_image_map_and_kills_them_on_SIGTERM()
     {
         var directory = Path.Combine(Path.GetTempPath(), "kemu-exe-jobs-" + Guid.NewGuid().ToString("N"));

@@ -164,9 +164,9 @@ public sealed class LocalProcessJobRunnerTests : JobRunnerTestBase
         var keyPod = await WaitForPodAsync("nokey", p => p.Status?.ContainerStatuses?[0].State.Waiting?.Reason == "CreateContainerConfigError", "CreateContainerConfigError");
         Assert.Equal("couldn't find key token in Secret default/partial", keyPod.Status.ContainerStatuses[0].State.Waiting.Message);
 
-        // No process was started: there is no log, and the Job is still active.
+        // No process was started: there is no log (the kubelet says why the container waits), and the Job is still active.
         var (status, body) = await SendAsync(HttpMethod.Get, $"/api/v1/namespaces/default/pods/{pod.Metadata.Name}/log");
-        Assert.Equal((400, $"container \"main\" in pod \"{pod.Metadata.Name}\" is waiting to start: ContainerCreating"), (status, body["message"]!.GetValue<string>()));
+        Assert.Equal((400, $"container \"main\" in pod \"{pod.Metadata.Name}\" is waiting to start: CreateContainerConfigError"), (status, body["message"]!.GetValue<string>()));
         Assert.Equal(1, (await Client.BatchV1.ReadNamespacedJobAsync("nosecret", "default")).Status.Active);
 
         // Retries that change nothing write nothing (no new resourceVersion, no watch events).

@@ -249,15 +249,23 @@ internal sealed class ApiHandler(
     {
         var query = context.Request.Query;
         var pod = resources.Get(registry.Find("", "v1", "pods")!, ns, name);
-        var containers = (pod["spec"]?["containers"] as JsonArray)?.Select(c => c?["name"]?.GetValue<string>() ?? "").ToList() ?? [];
+        List<string> Names(string list) => (pod["spec"]?[list] as JsonArray)?.Select(c => c?["name"]?.GetValue<string>() ?? "").ToList() ?? [];
+        var containers = Names("containers");
+
+        // As the API server's validateContainer: any container of the pod may be named (init and ephemeral ones too);
+        // without a name, the only regular container is the default, and several need a choice.
+        List<string> all = [.. Names("initContainers"), .. containers, .. Names("ephemeralContainers")];
         var container = query["container"].ToString();
         if (container.Length == 0)
         {
-            container = containers.Count == 1
-                ? containers[0]
-                : throw ApiException.BadRequest($"a container name must be specified for pod {name}, choose one of: [{string.Join(' ', containers)}]");
+            container = containers.Count switch
+            {
+                1 => containers[0],
+                0 => throw ApiException.BadRequest($"a container name must be specified for pod {name}"),
+                _ => throw ApiException.BadRequest($"a container name must be specified for pod {name}, choose one of: [{string.Join(' ', all)}]"),
+            };
         }
-        else if (!containers.Contains(container))
+        else if (!all.Contains(container))
         {
             throw ApiException.BadRequest($"container {container} is not valid for pod {name}");
         }

@@ -191,27 +191,88 @@ internal sealed class TableConverter(TimeProvider time)
         return $"{ready}/{total}";
     }
 
-    /// <summary>The printer's pod status: a container's waiting or terminated reason wins over the phase (ImagePullBackOff, Completed, Error…).</summary>
-    private static JsonNode PodStatus(JsonObject pod)
+    /// <summary>
+    /// The printer's pod status (kube's <c>printPod</c>): the first init container that has not succeeded speaks for the pod
+    /// (<c>Init:Error</c>, <c>Init:ExitCode:N</c>, <c>Init:CrashLoopBackOff</c>, or <c>Init:N/M</c> while it waits or runs);
+    /// once initialised, a container's waiting or terminated reason wins over the phase (PodInitializing, ImagePullBackOff,
+    /// Completed, Error…).
+    /// </summary>
+    private static JsonNode PodStatus(JsonObject pod) => PrintPod(pod).Status;
+
+    private static JsonNode PodRestarts(JsonObject pod) => PrintPod(pod).Restarts;
+
+    /// <summary>printPod's STATUS and RESTARTS: while initialising the restarts are the init containers' (up to the one shown).</summary>
+    private static (string Status, long Restarts) PrintPod(JsonObject pod)
     {
-        var reason = pod["status"]?["reason"]?.GetValue<string>() ?? pod["status"]?["phase"]?.GetValue<string>() ?? "Pending";
-        foreach (var container in ((pod["status"]?["containerStatuses"] as JsonArray)?.OfType<JsonObject>() ?? []).Reverse())
+        var reason = pod["status"]?["reason"]?.GetValue<string>() is { Length: > 0 } podReason ? podReason : pod["status"]?["phase"]?.GetValue<string>() ?? "Pending";
+        var initCount = (pod["spec"]?["initContainers"] as JsonArray)?.Count ?? 0;
+        var initStatuses = (pod["status"]?["initContainerStatuses"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
+        var restarts = 0L;
+        var initializing = false;
+        for (var i = 0; i < initStatuses.Count; i++)
         {
-            if (container["state"]?["waiting"]?["reason"]?.GetValue<string>() is { Length: > 0 } waiting)
+            var container = initStatuses[i];
+            restarts += container["restartCount"]?.GetValue<long>() ?? 0;
+            var terminated = container["state"]?["terminated"] as JsonObject;
+            var waitingReason = container["state"]?["waiting"]?["reason"]?.GetValue<string>();
+            if (terminated is not null && terminated["exitCode"]?.GetValue<long>() == 0)
             {
-                reason = waiting;
+                continue;
             }
-            else if (container["state"]?["terminated"] is JsonObject terminated)
+
+            initializing = true;
+            if (terminated is not null)
             {
-                reason = terminated["reason"]?.GetValue<string>() is { Length: > 0 } r ? r : $"ExitCode:{terminated["exitCode"]?.ToJsonString()}";
+                reason = terminated["reason"]?.GetValue<string>() is { Length: > 0 } r ? "Init:" + r
+                    : terminated["signal"]?.GetValue<long>() is { } signal and not 0 ? $"Init:Signal:{signal}"
+                    : $"Init:ExitCode:{terminated["exitCode"]?.GetValue<long>() ?? 0}";
+            }
+            else if (waitingReason is { Length: > 0 } && waitingReason != "PodInitializing")
+            {
+                reason = "Init:" + waitingReason;
+            }
+            else
+            {
+                reason = $"Init:{i}/{initCount}";
+            }
+
+            break;
+        }
+
+        if (!initializing)
+        {
+            restarts = 0;
+            var hasRunning = false;
+            foreach (var container in ((pod["status"]?["containerStatuses"] as JsonArray)?.OfType<JsonObject>() ?? []).Reverse())
+            {
+                restarts += container["restartCount"]?.GetValue<long>() ?? 0;
+                if (container["state"]?["waiting"]?["reason"]?.GetValue<string>() is { Length: > 0 } waiting)
+                {
+                    reason = waiting;
+                }
+                else if (container["state"]?["terminated"] is JsonObject terminated)
+                {
+                    reason = terminated["reason"]?.GetValue<string>() is { Length: > 0 } r ? r
+                        : terminated["signal"]?.GetValue<long>() is { } signal and not 0 ? $"Signal:{signal}"
+                        : $"ExitCode:{terminated["exitCode"]?.GetValue<long>() ?? 0}";
+                }
+                else if (container["ready"]?.GetValue<bool>() == true && container["state"]?["running"] is not null)
+                {
+                    hasRunning = true;
+                }
+            }
+
+            // A completed container next to a running one: the pod is still Running (or NotReady).
+            if (reason == "Completed" && hasRunning)
+            {
+                var readyCondition = (pod["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>()
+                    .Any(c => c["type"]?.GetValue<string>() == "Ready" && c["status"]?.GetValue<string>() == "True") == true;
+                reason = readyCondition ? "Running" : "NotReady";
             }
         }
 
-        return pod["metadata"]?["deletionTimestamp"] is not null ? "Terminating" : reason;
+        return (pod["metadata"]?["deletionTimestamp"] is not null ? "Terminating" : reason, restarts);
     }
-
-    private static JsonNode PodRestarts(JsonObject pod) =>
-        (pod["status"]?["containerStatuses"] as JsonArray)?.Sum(c => c?["restartCount"]?.GetValue<long>() ?? 0) ?? 0L;
 
     private static JsonNode ServicePorts(JsonObject service)
     {

@@ -6,16 +6,17 @@ namespace VectorDR.KubeEmulator.Jobs;
 /// <summary>
 /// Builds a container's process from its spec, as the kubelet builds a container's configuration: image → entrypoint,
 /// command/args with <c>$(VAR)</c> expansion, envFrom and env (secretKeyRef, configMapKeyRef, fieldRef) resolved now,
-/// and the termination-message path mapped to a per-pod file.
+/// and the termination-message path mapped to the container's own file in the pod's folder.
 /// </summary>
 internal sealed class ContainerConfigResolver(ImageMap images, IEmulatorCluster cluster, IReadOnlyList<string> inheritedEnvironment,
     IReadOnlyDictionary<string, string> persistentVolumeClaims)
 {
-    /// <summary>Set to the per-pod termination-message file; a local process cannot have its own /dev/termination-log.</summary>
+    /// <summary>Set to the container's termination-message file; a local process cannot have its own /dev/termination-log.</summary>
     public const string TerminationMessagePathVariable = "TERMINATION_MESSAGE_PATH";
 
-    public LaunchDecision Resolve(JsonObject pod, JsonObject container, string terminationMessageFile)
+    public LaunchDecision Resolve(JsonObject pod, JsonObject container, ContainerPaths paths)
     {
+        var terminationMessageFile = paths.TerminationMessageFile;
         var image = Str(container, "image") ?? "";
         var entrypoint = images.Resolve(image);
         if (entrypoint is null)
@@ -65,8 +66,7 @@ internal sealed class ContainerConfigResolver(ImageMap images, IEmulatorCluster 
         }
 
         var terminationPath = Str(container, "terminationMessagePath") ?? "/dev/termination-log";
-        var podDirectory = Path.GetDirectoryName(terminationMessageFile)!;
-        var mounts = MountMappings(pod, container, podDirectory);
+        var mounts = MountMappings(pod, container, paths.PodDirectory);
         string MapPath(string value) => PathMapping.Apply(value.Replace(terminationPath, terminationMessageFile, StringComparison.Ordinal), mounts);
         foreach (var (name, value) in declared)
         {
@@ -98,7 +98,7 @@ internal sealed class ContainerConfigResolver(ImageMap images, IEmulatorCluster 
             arguments = [.. command.Skip(1), .. args];
         }
 
-        var workingDirectory = Str(container, "workingDir") is { Length: > 0 } dir && Directory.Exists(MapPath(dir)) ? MapPath(dir) : podDirectory;
+        var workingDirectory = Str(container, "workingDir") is { Length: > 0 } dir && Directory.Exists(MapPath(dir)) ? MapPath(dir) : paths.ContainerDirectory;
         return new LaunchDecision.Ready(new ContainerLaunch(fileName, arguments, environment, workingDirectory, terminationMessageFile));
     }
 

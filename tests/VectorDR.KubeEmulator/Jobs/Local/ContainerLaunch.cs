@@ -1,5 +1,18 @@
 namespace VectorDR.KubeEmulator.Jobs;
 
+/// <summary>
+/// Where one container of a pod lives on the host: the pod's folder (emptyDir volumes, logs) and the container's own
+/// folder in it — its default working directory, kept across restarts like a container's writable layer, and the home
+/// of its termination-message file (each container has its own, as each has its own <c>/dev/termination-log</c>).
+/// </summary>
+internal sealed record ContainerPaths(string PodDirectory, string ContainerDirectory)
+{
+    public string TerminationMessageFile => Path.Combine(ContainerDirectory, "termination-log");
+
+    public static ContainerPaths For(string podDirectory, string containerName) =>
+        new(podDirectory, Path.Combine(podDirectory, "containers", containerName));
+}
+
 /// <summary>Everything needed to start one container as a local process.</summary>
 internal sealed record ContainerLaunch(
     string FileName,

@@ -11,12 +11,13 @@ namespace VectorDR.KubeEmulator.Jobs;
 internal sealed class EventRecorder(IEmulatorCluster cluster, TimeProvider time, string nodeName)
 {
     public void JobEvent(JsonObject job, string type, string reason, string message) =>
-        Record(job, "batch/v1", "Job", type, reason, message, "job-controller", null);
+        Record(job, "batch/v1", "Job", type, reason, message, "job-controller", null, null);
 
-    public void PodEvent(JsonObject pod, string type, string reason, string message) =>
-        Record(pod, "v1", "Pod", type, reason, message, "kubelet", nodeName);
+    /// <param name="fieldPath">The container the event is about (<c>spec.initContainers{x}</c>); default the first container.</param>
+    public void PodEvent(JsonObject pod, string type, string reason, string message, string? fieldPath = null) =>
+        Record(pod, "v1", "Pod", type, reason, message, "kubelet", nodeName, fieldPath ?? $"spec.containers{{{pod["spec"]?["containers"]?[0]?["name"]}}}");
 
-    private void Record(JsonObject obj, string apiVersion, string kind, string type, string reason, string message, string component, string? host)
+    private void Record(JsonObject obj, string apiVersion, string kind, string type, string reason, string message, string component, string? host, string? fieldPath)
     {
         var metadata = obj["metadata"] as JsonObject ?? [];
         var ns = metadata["namespace"]?.GetValue<string>() ?? "default";
@@ -30,9 +31,9 @@ internal sealed class EventRecorder(IEmulatorCluster cluster, TimeProvider time,
         }
 
         var involved = new JsonObject { ["apiVersion"] = apiVersion, ["kind"] = kind, ["namespace"] = ns, ["name"] = name, ["uid"] = metadata["uid"]?.DeepClone() };
-        if (kind == "Pod")
+        if (fieldPath is not null)
         {
-            involved["fieldPath"] = $"spec.containers{{{obj["spec"]?["containers"]?[0]?["name"]}}}";
+            involved["fieldPath"] = fieldPath;
         }
 
         try

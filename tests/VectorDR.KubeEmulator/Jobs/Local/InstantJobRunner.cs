@@ -6,7 +6,10 @@ namespace VectorDR.KubeEmulator.Jobs;
 /// A Job runner for benchmarks and controller tests that need Jobs to finish but not to do anything: each Job gets its
 /// pod, which is immediately Succeeded with the termination message <see cref="TerminationMessage"/> produces, and the
 /// Job is immediately Complete — no process, no delay. With <see cref="ExitCode"/> returning non-zero, the Job fails as
-/// it would after <c>backoffLimit</c> retries (backoffLimit + 1 failed pods, BackoffLimitExceeded).
+/// it would after <c>backoffLimit</c> retries (backoffLimit + 1 failed pods, BackoffLimitExceeded). Init containers are
+/// reported as having run in order before the main container (<see cref="ContainerTerminationMessage"/> and
+/// <see cref="ContainerExitCode"/> give each its own outcome): the first that exits non-zero fails the pod, and the later
+/// ones and the main container stay waiting with PodInitializing, as the kubelet leaves them.
 /// </summary>
 public sealed class InstantJobRunner : IJobRunner
 {
@@ -20,11 +23,23 @@ public sealed class InstantJobRunner : IJobRunner
         _time = timeProvider ?? TimeProvider.System;
     }
 
-    /// <summary>(job, pod) → the container's termination message.</summary>
+    /// <summary>(job, pod) → the main container's termination message.</summary>
     public Func<JsonObject, JsonObject, string> TerminationMessage { get; }
 
-    /// <summary>(job, pod) → the container's exit code (default 0).</summary>
+    /// <summary>(job, pod) → the main container's exit code (default 0).</summary>
     public Func<JsonObject, JsonObject, int> ExitCode { get; init; } = (_, _) => 0;
+
+    /// <summary>
+    /// (job, pod, container name) → that container's termination message, init containers included; null falls back to
+    /// <see cref="TerminationMessage"/> for the main container and to no message for an init container.
+    /// </summary>
+    public Func<JsonObject, JsonObject, string, string?>? ContainerTerminationMessage { get; init; }
+
+    /// <summary>
+    /// (job, pod, container name) → that container's exit code, init containers included; null falls back to
+    /// <see cref="ExitCode"/> for the main container and to 0 for an init container.
+    /// </summary>
+    public Func<JsonObject, JsonObject, string, int?>? ContainerExitCode { get; init; }
 
     /// <summary>How many Jobs this runner has finished.</summary>
     public int CompletedJobs => _completed;
@@ -42,13 +57,9 @@ public sealed class InstantJobRunner : IJobRunner
         do
         {
             var pod = cluster.Create("v1", "pods", ns, _pods.Create(job));
-            var exitCode = ExitCode(job, pod);
-            var message = TerminationMessage(job, pod);
-            var terminated = new ContainerState.Terminated(exitCode, exitCode == 0 ? "Completed" : "Error", message, now, now);
-            var status = PodStatusBuilder.Build(pod, now, terminated, null, 0, $"kube-emulator://instant-{pod["metadata"]!["uid"]}", now);
-            pod["status"] = status;
+            var succeededPod = Run(job, pod, now);
             cluster.UpdateStatus("v1", "pods", ns, pod);
-            if (exitCode == 0)
+            if (succeededPod)
             {
                 succeeded++;
             }
@@ -88,6 +99,44 @@ public sealed class InstantJobRunner : IJobRunner
         });
         Interlocked.Increment(ref _completed);
         return Task.CompletedTask;
+    }
+
+    /// <summary>Writes the finished pod's status: its init containers in order, then the main container unless one failed. True when the pod succeeded.</summary>
+    private bool Run(JsonObject job, JsonObject pod, DateTimeOffset now)
+    {
+        var uid = pod["metadata"]!["uid"]!.GetValue<string>();
+        var initContainers = (pod["spec"]?["initContainers"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
+        var main = (pod["spec"]?["containers"] as JsonArray)?[0] as JsonObject ?? [];
+        var initStatuses = new List<ContainerSnapshot>();
+        var initialized = true;
+        foreach (var container in initContainers)
+        {
+            var initial = ContainerSnapshot.Initial(container, podHasInitContainers: true);
+            if (!initialized)
+            {
+                initStatuses.Add(initial);
+                continue;
+            }
+
+            var exitCode = ContainerExitCode?.Invoke(job, pod, initial.Name) ?? 0;
+            var message = ContainerTerminationMessage?.Invoke(job, pod, initial.Name);
+            initStatuses.Add(initial with { State = Terminated(exitCode, message, $"kube-emulator://instant-{uid}-{initial.Name}") });
+            initialized = exitCode == 0;
+        }
+
+        var mainStatus = ContainerSnapshot.Initial(main, initContainers.Count > 0);
+        if (initialized)
+        {
+            var exitCode = ContainerExitCode?.Invoke(job, pod, mainStatus.Name) ?? ExitCode(job, pod);
+            var message = ContainerTerminationMessage?.Invoke(job, pod, mainStatus.Name) ?? TerminationMessage(job, pod);
+            mainStatus = mainStatus with { State = Terminated(exitCode, message, $"kube-emulator://instant-{uid}") };
+        }
+
+        pod["status"] = PodStatusBuilder.Build(pod, now, initStatuses, mainStatus, terminal: true, now);
+        return mainStatus.State is ContainerState.Terminated { ExitCode: 0 };
+
+        ContainerState.Terminated Terminated(int exitCode, string? message, string containerId) =>
+            new(exitCode, exitCode == 0 ? "Completed" : "Error", message, now, now, containerId);
     }
 
     public Task OnJobDeletedAsync(JsonObject job, IEmulatorCluster cluster, CancellationToken cancellationToken) => Task.CompletedTask;

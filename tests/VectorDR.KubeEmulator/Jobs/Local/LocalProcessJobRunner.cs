@@ -33,7 +33,7 @@ public sealed class LocalProcessJobRunner : IJobRunner, IPodLifecycleObserver, I
         Directory.CreateDirectory(_workDirectory);
     }
 
-    /// <summary>The folder holding one sub-folder per pod (termination-message file, logs).</summary>
+    /// <summary>The folder holding one sub-folder per pod (its containers' folders and termination-message files, logs, emptyDir volumes).</summary>
     public string WorkDirectory => _workDirectory;
 
     /// <summary>The PID of the pod's running container process, or null (diagnostics and tests).</summary>
@@ -111,9 +111,18 @@ public sealed class LocalProcessJobRunner : IJobRunner, IPodLifecycleObserver, I
         var log = _logs.Find(request.PodUid, request.Container, request.Previous);
         if (log is null)
         {
+            // The kubelet (validateContainerLogStatus) says why the container waits: PodInitializing while init containers
+            // run, CreateContainerConfigError, and its own words for the image-pull reasons.
+            var waiting = (_workers.TryGetValue(request.PodUid, out var worker) ? worker.WaitingReason(request.Container) : null) switch
+            {
+                "ErrImagePull" => "image can't be pulled",
+                "ImagePullBackOff" => "trying and failing to pull image",
+                { } reason => reason,
+                null => "ContainerCreating",
+            };
             throw new PodLogUnavailableException(request.Previous
                 ? $"previous terminated container \"{request.Container}\" in pod \"{request.Pod}\" not found"
-                : $"container \"{request.Container}\" in pod \"{request.Pod}\" is waiting to start: ContainerCreating");
+                : $"container \"{request.Container}\" in pod \"{request.Pod}\" is waiting to start: {waiting}");
         }
 
         var (data, position) = log.ReadFrom(0);

@@ -20,9 +20,10 @@ internal enum PodOutcome
 internal sealed record PodWorkerContext(IEmulatorCluster Cluster, ContainerConfigResolver Resolver, LogStore Logs, EventRecorder Events, LocalProcessJobRunnerOptions Options);
 
 /// <summary>
-/// The kubelet for one pod: prepares its (first) container, runs it as a local process, restarts it under
-/// restartPolicy OnFailure, and reports every state change in the pod's status. Stop requests come from the Job
-/// controller (deadline, back-off limit, Job deleted), from the pod's deletion, or from emulator shutdown.
+/// The kubelet for one pod: runs its init containers one at a time, in order, each to completion, then its (first)
+/// container, each as a local process; restarts a failed one in place under restartPolicy OnFailure; and reports every
+/// state change in the pod's status. Stop requests come from the Job controller (deadline, back-off limit, Job deleted),
+/// from the pod's deletion, or from emulator shutdown, and stop whichever container runs at that moment.
 /// </summary>
 internal sealed class PodWorker
 {
@@ -31,22 +32,32 @@ internal sealed class PodWorker
 
     private readonly PodWorkerContext _context;
     private readonly JsonObject _pod;
-    private readonly JsonObject _container;
+
+    /// <summary>The containers in the order they run: the init containers in spec order, then the main container (last).</summary>
+    private readonly IReadOnlyList<JsonObject> _containers;
+    private readonly int _initContainerCount;
+
+    /// <summary>What the pod's status says about each of <see cref="_containers"/> (same indexes).</summary>
+    private readonly ContainerSnapshot[] _statuses;
     private readonly Action _changed;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
+    private readonly object _statusGate = new();
     private volatile bool _deleted;
     private volatile bool _shutdown;
     private volatile ContainerProcess? _process;
     private Task<PodOutcome>? _completion;
-    private string? _lastContainerId;
-    private string? _lastConfigError;
-    private (ContainerState, ContainerState?, int)? _lastWritten;
+    private (int Container, string Message)? _lastConfigError;
+    private (ContainerSnapshot[] Statuses, bool Terminal)? _lastWritten;
 
     public PodWorker(JsonObject pod, string directory, PodWorkerContext context, Action changed)
     {
         _pod = pod;
-        _container = (pod["spec"]?["containers"] as JsonArray)?[0] as JsonObject ?? [];
+        var initContainers = (pod["spec"]?["initContainers"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
+        var main = (pod["spec"]?["containers"] as JsonArray)?[0] as JsonObject ?? [];
+        _containers = [.. initContainers, main];
+        _initContainerCount = initContainers.Count;
+        _statuses = [.. _containers.Select(c => ContainerSnapshot.Initial(c, initContainers.Count > 0))];
         _context = context;
         _changed = changed;
         _time = context.Options.TimeProvider;
@@ -61,13 +72,13 @@ internal sealed class PodWorker
     public string Uid { get; }
     public string Directory { get; }
 
-    /// <summary>True while the container runs (the pod's Ready condition).</summary>
+    /// <summary>True while the main container runs (the pod's Ready condition).</summary>
     public bool Ready { get; private set; }
 
-    /// <summary>Container restarts so far (restartPolicy OnFailure).</summary>
+    /// <summary>Container restarts so far, init containers' included (restartPolicy OnFailure; the Job controller counts them all).</summary>
     public int RestartCount { get; private set; }
 
-    /// <summary>The running container's PID, if any.</summary>
+    /// <summary>The running container's PID (init or main), if any.</summary>
     public int? ProcessId => _process?.Pid;
 
     public Task<PodOutcome> Completion => _completion ?? throw new InvalidOperationException("not started");
@@ -77,7 +88,16 @@ internal sealed class PodWorker
 
     public void Start() => _completion = Task.Run(RunAsync);
 
-    /// <summary>Stops the container like the kubelet for a terminating pod: SIGTERM, SIGKILL after the grace period.</summary>
+    /// <summary>Why the named container is waiting now (e.g. PodInitializing), or null when it is not waiting or unknown.</summary>
+    public string? WaitingReason(string container)
+    {
+        lock (_statusGate)
+        {
+            return _statuses.FirstOrDefault(s => s.Name == container)?.State is ContainerState.Waiting waiting ? waiting.Reason : null;
+        }
+    }
+
+    /// <summary>Stops the running container like the kubelet for a terminating pod: SIGTERM, SIGKILL after the grace period.</summary>
     public Task<PodOutcome> StopAsync()
     {
         _stop.Cancel();
@@ -102,15 +122,34 @@ internal sealed class PodWorker
     private async Task<PodOutcome> RunAsync()
     {
         var startTime = _time.GetUtcNow();
-        ContainerState? lastState = null;
-        Write(new ContainerState.Waiting("ContainerCreating"), null, startTime);
-        var terminationFile = Path.Combine(Directory, "termination-log");
+        WriteStatus(startTime);
+        for (var index = 0; index < _containers.Count; index++)
+        {
+            var outcome = await RunToEndAsync(index, startTime);
+
+            // An init container that did not succeed ends the pod (restartPolicy Never, or a stop): the later init
+            // containers and the main container are never started and keep waiting with PodInitializing, as with the kubelet.
+            if (outcome != PodOutcome.Succeeded || index == _containers.Count - 1)
+            {
+                return outcome;
+            }
+        }
+
+        throw new InvalidOperationException("a pod has at least one container");
+    }
+
+    /// <summary>Runs one container until it succeeds, or fails for good (restarted in place under OnFailure until then).</summary>
+    private async Task<PodOutcome> RunToEndAsync(int index, DateTimeOffset startTime)
+    {
+        var isMain = index == _containers.Count - 1;
+        var paths = ContainerPaths.For(Directory, _statuses[index].Name);
+        System.IO.Directory.CreateDirectory(paths.ContainerDirectory);
         while (true)
         {
-            var decision = await PrepareAsync(terminationFile, startTime);
+            var decision = await PrepareAsync(index, paths, startTime);
             if (decision is null)
             {
-                return Stopped(startTime, lastState);
+                return Stopped(index, startTime);
             }
 
             if (decision is LaunchDecision.ImageUnavailable unavailable)
@@ -121,7 +160,7 @@ internal sealed class PodWorker
 
             var terminated = decision switch
             {
-                LaunchDecision.Ready ready => await RunContainerAsync(ready.Launch, startTime, lastState),
+                LaunchDecision.Ready ready => await RunContainerAsync(index, ready.Launch, startTime),
                 LaunchDecision.StartError error => new ContainerState.Terminated(128, "StartError", error.Message, _time.GetUtcNow(), _time.GetUtcNow()),
                 _ => throw new InvalidOperationException(decision.ToString()),
             };
@@ -133,18 +172,19 @@ internal sealed class PodWorker
             var restart = terminated.ExitCode != 0 && _pod["spec"]?["restartPolicy"]?.GetValue<string>() == "OnFailure" && !_stop.IsCancellationRequested;
             if (!restart)
             {
-                Write(terminated, lastState, startTime);
+                // A succeeded init container lets the pod go on; anything else is the pod's end.
+                Set(index, terminated, _statuses[index].LastState, startTime, terminal: isMain || terminated.ExitCode != 0);
                 return terminated.ExitCode == 0 ? PodOutcome.Succeeded : PodOutcome.Failed;
             }
 
-            // Crash-loop back-off: the pod stays Running, the container waits, then restarts in place.
-            var backoff = Backoff(_context.Options.ContainerRestartBackoff, _context.Options.MaxContainerRestartBackoff, RestartCount);
+            // Crash-loop back-off: the container waits, then restarts in place (the pod stays Running, or Pending for an init container).
+            var backoff = Backoff(_context.Options.ContainerRestartBackoff, _context.Options.MaxContainerRestartBackoff, _statuses[index].RestartCount);
             RestartCount++;
-            lastState = terminated;
-            Write(new ContainerState.Waiting("CrashLoopBackOff",
-                $"back-off {(int)backoff.TotalSeconds}s restarting failed container={_container["name"]} pod={Name}_{Namespace}({Uid})"), lastState, startTime);
+            var name = _statuses[index].Name;
+            Set(index, new ContainerState.Waiting("CrashLoopBackOff", $"back-off {(int)backoff.TotalSeconds}s restarting failed container={name} pod={Name}_{Namespace}({Uid})"),
+                terminated, startTime, restarted: true);
             _changed();
-            Event("Warning", "BackOff", $"Back-off restarting failed container {_container["name"]} in pod {Name}_{Namespace}({Uid})");
+            Event(index, "Warning", "BackOff", $"Back-off restarting failed container {name} in pod {Name}_{Namespace}({Uid})");
             if (!await DelayAsync(backoff))
             {
                 if (_deleted || _shutdown)
@@ -152,28 +192,30 @@ internal sealed class PodWorker
                     return PodOutcome.Deleted;
                 }
 
-                Write(terminated, null, startTime);
+                Set(index, terminated, null, startTime, terminal: true);
                 return PodOutcome.Failed;
             }
         }
     }
 
     /// <summary>Builds the launch, waiting out configuration errors (retried, as the kubelet does) and showing image-pull failures. Null when stopped.</summary>
-    private async Task<LaunchDecision?> PrepareAsync(string terminationFile, DateTimeOffset startTime)
+    private async Task<LaunchDecision?> PrepareAsync(int index, ContainerPaths paths, DateTimeOffset startTime)
     {
+        var container = _containers[index];
+        var lastState = _statuses[index].LastState;
         while (true)
         {
-            var decision = _context.Resolver.Resolve(_pod, _container, terminationFile);
+            var decision = _context.Resolver.Resolve(_pod, container, paths);
             switch (decision)
             {
                 case LaunchDecision.ConfigError error:
-                    if (error.Message != _lastConfigError)
+                    if (_lastConfigError != (index, error.Message))
                     {
-                        _lastConfigError = error.Message;
-                        Event("Warning", "Failed", $"Error: {error.Message}");
+                        _lastConfigError = (index, error.Message);
+                        Event(index, "Warning", "Failed", $"Error: {error.Message}");
                     }
 
-                    Write(new ContainerState.Waiting("CreateContainerConfigError", error.Message), null, startTime);
+                    Set(index, new ContainerState.Waiting("CreateContainerConfigError", error.Message), lastState, startTime);
                     if (!await DelayAsync(_context.Options.ConfigErrorRetryInterval))
                     {
                         return null;
@@ -182,15 +224,15 @@ internal sealed class PodWorker
                     continue;
                 case LaunchDecision.ImageUnavailable unavailable:
                     var delay = _context.Options.UnmappedImageFailureDelay;
-                    Event("Warning", "Failed", $"Failed to pull image \"{_container["image"]}\": not in the kube-emulator image map");
-                    Write(new ContainerState.Waiting("ErrImagePull", unavailable.Message), null, startTime);
+                    Event(index, "Warning", "Failed", $"Failed to pull image \"{container["image"]}\": not in the kube-emulator image map");
+                    Set(index, new ContainerState.Waiting("ErrImagePull", unavailable.Message), lastState, startTime);
                     if (!await DelayAsync(delay / 2))
                     {
                         return null;
                     }
 
-                    Event("Normal", "BackOff", $"Back-off pulling image \"{_container["image"]}\"");
-                    Write(new ContainerState.Waiting("ImagePullBackOff", unavailable.Message), null, startTime);
+                    Event(index, "Normal", "BackOff", $"Back-off pulling image \"{container["image"]}\"");
+                    Set(index, new ContainerState.Waiting("ImagePullBackOff", unavailable.Message), lastState, startTime);
                     return await DelayAsync(delay / 2) ? unavailable : null;
                 default:
                     return decision;
@@ -198,14 +240,17 @@ internal sealed class PodWorker
         }
     }
 
-    private async Task<ContainerState.Terminated> RunContainerAsync(ContainerLaunch launch, DateTimeOffset startTime, ContainerState? lastState)
+    private async Task<ContainerState.Terminated> RunContainerAsync(int index, ContainerLaunch launch, DateTimeOffset startTime)
     {
+        var container = _containers[index];
+        var containerName = _statuses[index].Name;
+        var isMain = index == _containers.Count - 1;
+
         // Each container instance gets a fresh, empty termination-message file, as with a new container.
         await File.WriteAllBytesAsync(launch.TerminationMessageFile, []);
-        var log = _context.Logs.StartInstance(Uid, Directory, _container["name"]?.GetValue<string>() ?? "");
-        var containerName = _container["name"]?.GetValue<string>() ?? "";
-        Event("Normal", "Pulled", $"Container image \"{_container["image"]}\" already present on machine");
-        Event("Normal", "Created", $"Created container {containerName}");
+        var log = _context.Logs.StartInstance(Uid, Directory, containerName);
+        Event(index, "Normal", "Pulled", $"Container image \"{container["image"]}\" already present on machine");
+        Event(index, "Normal", "Created", $"Created container {containerName}");
         var startedAt = _time.GetUtcNow();
         ContainerProcess process;
         try
@@ -220,10 +265,10 @@ internal sealed class PodWorker
         }
 
         _process = process;
-        Event("Normal", "Started", $"Started container {containerName}");
+        Event(index, "Normal", "Started", $"Started container {containerName}");
         var containerId = ContainerId(process);
-        Ready = true;
-        Write(new ContainerState.Running(startedAt), lastState, startTime, containerId);
+        Ready = isMain;
+        Set(index, new ContainerState.Running(startedAt, containerId), _statuses[index].LastState, startTime);
         _changed();
 
         int exitCode;
@@ -240,20 +285,19 @@ internal sealed class PodWorker
             }
             else
             {
-                Event("Normal", "Killing", $"Stopping container {containerName}");
+                Event(index, "Normal", "Killing", $"Stopping container {containerName}");
                 exitCode = await process.StopAsync(GracePeriod(), _time);
             }
         }
 
         _process = null;
         Ready = false;
-        var message = await TerminationMessageAsync(launch.TerminationMessageFile, exitCode, log);
-        var terminated = new ContainerState.Terminated(exitCode, exitCode == 0 ? "Completed" : "Error", message, startedAt, _time.GetUtcNow());
-        _lastContainerId = containerId;
-        return terminated;
+        var message = await TerminationMessageAsync(container, launch.TerminationMessageFile, exitCode, log);
+        return new ContainerState.Terminated(exitCode, exitCode == 0 ? "Completed" : "Error", message, startedAt, _time.GetUtcNow(), containerId);
     }
 
-    private async Task<string?> TerminationMessageAsync(string file, int exitCode, ContainerLog log)
+    /// <summary>The container's own termination message: its file's last 4 KiB, or its own log's tail under FallbackToLogsOnError.</summary>
+    private static async Task<string?> TerminationMessageAsync(JsonObject container, string file, int exitCode, ContainerLog log)
     {
         var message = "";
         if (File.Exists(file))
@@ -262,7 +306,7 @@ internal sealed class PodWorker
             message = Encoding.UTF8.GetString(bytes.Length > MaxTerminationMessageBytes ? bytes[^MaxTerminationMessageBytes..] : bytes);
         }
 
-        if (message.Length == 0 && exitCode != 0 && _container["terminationMessagePolicy"]?.GetValue<string>() == "FallbackToLogsOnError")
+        if (message.Length == 0 && exitCode != 0 && container["terminationMessagePolicy"]?.GetValue<string>() == "FallbackToLogsOnError")
         {
             message = log.FallbackMessage();
         }
@@ -270,16 +314,27 @@ internal sealed class PodWorker
         return message;
     }
 
-    /// <summary>A pod stopped before its container ran: the kubelet's ContainerStatusUnknown.</summary>
-    private PodOutcome Stopped(DateTimeOffset startTime, ContainerState? lastState)
+    /// <summary>
+    /// The pod was stopped while the container waited to start. For the main container this is the kubelet's
+    /// ContainerStatusUnknown; an init container that never started keeps waiting (the kubelet's TerminatePod leaves the
+    /// not-yet-started suffix of init containers alone: the pod was never initialised), and the pod is Failed.
+    /// </summary>
+    private PodOutcome Stopped(int index, DateTimeOffset startTime)
     {
         if (_deleted || _shutdown)
         {
             return PodOutcome.Deleted;
         }
 
+        if (index < _initContainerCount)
+        {
+            WriteStatus(startTime, terminal: true);
+            return PodOutcome.Failed;
+        }
+
         var now = _time.GetUtcNow();
-        Write(new ContainerState.Terminated(137, "ContainerStatusUnknown", "The container could not be located when the pod was terminated", now, now), lastState, startTime);
+        Set(index, new ContainerState.Terminated(137, "ContainerStatusUnknown", "The container could not be located when the pod was terminated", now, now),
+            _statuses[index].LastState, startTime, terminal: true);
         return PodOutcome.Failed;
     }
 
@@ -310,24 +365,40 @@ internal sealed class PodWorker
         }
     }
 
-    private void Write(ContainerState state, ContainerState? lastState, DateTimeOffset startTime, string? containerId = null)
+    /// <summary>Records one container's new state (and restart) and writes the pod's status.</summary>
+    private void Set(int index, ContainerState state, ContainerState? lastState, DateTimeOffset startTime, bool terminal = false, bool restarted = false)
+    {
+        lock (_statusGate)
+        {
+            var current = _statuses[index];
+            _statuses[index] = current with { State = state, LastState = lastState, RestartCount = current.RestartCount + (restarted ? 1 : 0) };
+        }
+
+        WriteStatus(startTime, terminal);
+    }
+
+    private void WriteStatus(DateTimeOffset startTime, bool terminal = false)
     {
         if (_deleted || _shutdown)
         {
             return;
         }
 
+        ContainerSnapshot[] statuses;
+        lock (_statusGate)
+        {
+            statuses = [.. _statuses];
+        }
+
         // The kubelet writes only changes: a container waiting for the same reason (e.g. a retried
         // CreateContainerConfigError) must not make a new resourceVersion, or watchers see endless MODIFIED events.
-        var written = (state, lastState, RestartCount);
-        if (written.Equals(_lastWritten))
+        if (_lastWritten is { } last && last.Terminal == terminal && last.Statuses.SequenceEqual(statuses))
         {
             return;
         }
 
-        _lastWritten = written;
-        containerId ??= _lastContainerId;
-        var status = PodStatusBuilder.Build(_pod, startTime, state, lastState, RestartCount, containerId, _time.GetUtcNow());
+        _lastWritten = (statuses, terminal);
+        var status = PodStatusBuilder.Build(_pod, startTime, statuses[.._initContainerCount], statuses[^1], terminal, _time.GetUtcNow());
         if (StatusWriter.Update(_context.Cluster, "v1", "pods", Namespace, Name, Uid, current =>
             {
                 var previousConditions = (current["conditions"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
@@ -352,11 +423,13 @@ internal sealed class PodWorker
         }
     }
 
-    private void Event(string type, string reason, string message)
+    /// <summary>A kubelet event about one container (its <c>involvedObject.fieldPath</c> names it).</summary>
+    private void Event(int index, string type, string reason, string message)
     {
         if (!_deleted && !_shutdown)
         {
-            _context.Events.PodEvent(_pod, type, reason, message);
+            var list = index < _initContainerCount ? "initContainers" : "containers";
+            _context.Events.PodEvent(_pod, type, reason, message, $"spec.{list}{{{_statuses[index].Name}}}");
         }
     }
 
