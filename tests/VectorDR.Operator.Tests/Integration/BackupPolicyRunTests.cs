@@ -78,4 +78,109 @@ public sealed class BackupPolicyRunTests
         Assert.Equal(["prune", "copy-west"], sync.Spec.Template.Spec.InitContainers.Select(c => c.Name));
         Assert.Equal("prune-west", sync.Spec.Template.Spec.Containers.Single().Name);
     }
+
+    [Fact]
+    public async Task Failed_runs_say_why_in_the_commands_own_words_and_the_next_run_succeeds()
+    {
+        await using var world = await DrWorld.StartAsync();
+        var primary = world.FileLocation("primary");
+        await world.CreateSecretAsync("wrong-key", ("api-key", "not-the-key"));
+        await world.StartOperatorAsync();
+
+        // 1. Wrong API key.
+        await world.CreatePolicyAsync("docs", primary, spec => spec.Source.Qdrant.ApiKeySecretRef = new SecretKeyReference { Name = "wrong-key", Key = "api-key" });
+        var failed = await FailedRunAsync(world, "k1");
+        Assert.Matches("(?i)api key|401|403|unauthori[sz]ed|forbidden", failed.Message);
+        var condition = Conditions.Find((await world.PolicyAsync("docs")).Status.Conditions, "LastBackupSucceeded")!;
+        Assert.Equal(ConditionStatus.False, condition.Status);
+        Assert.Equal("BackupFailed", condition.Reason);
+        Assert.Contains(failed.Message!, condition.Message);
+
+        // 2. Qdrant unreachable.
+        await world.Client.MergePatchAsync<BackupPolicy>("default", "docs",
+            new { spec = new { source = new { qdrant = new { url = "http://127.0.0.1:9", apiKeySecretRef = new { name = "qdrant", key = "api-key" } } } } }, CancellationToken.None);
+        failed = await FailedRunAsync(world, "k2");
+        Assert.Contains("127.0.0.1:9", failed.Message);
+
+        // 3. The backup location does not exist (a missing bucket or an unmounted volume).
+        await world.Client.MergePatchAsync<BackupPolicy>("default", "docs",
+            new { spec = new { source = new { qdrant = new { url = world.QdrantUrl } }, storage = new { location = primary + "-missing" } } }, CancellationToken.None);
+        failed = await FailedRunAsync(world, "k3");
+        Assert.Contains("primary-missing", failed.Message);
+
+        // Fixed: the next run succeeds and the condition turns True.
+        await world.Client.MergePatchAsync<BackupPolicy>("default", "docs", new { spec = new { storage = new { location = primary } } }, CancellationToken.None);
+        await world.BackupNowAsync("docs", "k4");
+        var policy = await world.WaitForPolicyAsync("docs", p => p.Status.RecentBackups?.FirstOrDefault() is { Result: BackupRunResult.Succeeded, Sync: not BackupRunResult.Running }
+            && p.Status.LastBackupNowValue == "k4", "the fixed run succeeded");
+        Assert.Equal(ConditionStatus.True, Conditions.Find(policy.Status.Conditions, "LastBackupSucceeded")!.Status);
+        Assert.Equal([policy.Status.LastSuccessfulBackup!.Id], world.BackupsIn(primary));
+        Assert.Equal(3, policy.Status.RecentBackups!.Count(r => r.Result == BackupRunResult.Failed));
+        var events = await world.EventsAsync();
+        Assert.Equal(3, events.Where(e => e.Reason == "BackupFailed" && e.Type == "Warning").Sum(e => e.Count ?? 1));
+    }
+
+    private static async Task<BackupRun> FailedRunAsync(DrWorld world, string value)
+    {
+        await world.BackupNowAsync("docs", value);
+        var policy = await world.WaitForPolicyAsync("docs", p => p.Status.LastBackupNowValue == value && p.Status.RecentBackups?.FirstOrDefault()?.Result == BackupRunResult.Failed,
+            $"run {value} failed");
+        var run = policy.Status.RecentBackups![0];
+        Assert.False(string.IsNullOrWhiteSpace(run.Message));
+        Assert.DoesNotContain("exited with code", run.Message); // the command's own words, not a generic exit code
+        return run;
+    }
+
+    [Fact]
+    public async Task An_operator_killed_while_a_Job_runs_is_replaced_and_adopts_the_Job_recording_it_once()
+    {
+        await using var world = await DrWorld.StartAsync();
+        var primary = world.FileLocation("primary");
+        var first = await world.StartOperatorAsync("first");
+        await world.CreatePolicyAsync("docs", primary);
+        world.Qdrant.Faults.DelayNextRequests(TimeSpan.FromSeconds(3), count: 1); // the Job's first request to Qdrant hangs a while
+
+        await world.BackupNowAsync("docs", "once");
+        await world.WaitForPolicyAsync("docs", p => p.Status.ActiveJob is not null, "the Job started");
+        await world.Kube.StopOperatorAsync(first);
+
+        // While no operator runs, another value arrives: it must wait for the running Job, not overlap it.
+        await world.BackupNowAsync("docs", "twice");
+        await world.StartOperatorAsync("second");
+        var policy = await world.WaitForPolicyAsync("docs", p => p.Status.LastBackupNowValue == "twice" && p.Status.ActiveJob is null
+            && p.Status.RecentBackups is { Count: 2 } runs && runs.All(r => r is { Result: BackupRunResult.Succeeded, Sync: BackupRunResult.Succeeded }),
+            "both runs done, one after the other");
+
+        var backupJobs = (await world.JobsAsync()).Where(j => j.Metadata.Labels["dr.vectordr.io/step"] == "backup").OrderBy(j => j.Metadata.CreationTimestamp).ToList();
+        Assert.Equal(2, backupJobs.Count);
+        // No overlap: the second backup Job was created after the first one had finished.
+        Assert.True(backupJobs[1].Metadata.CreationTimestamp >= backupJobs[0].Status.CompletionTime, "runs overlapped");
+        var events = await world.EventsAsync();
+        Assert.Equal(2, events.Where(e => e.Reason == "BackupSucceeded").Sum(e => e.Count ?? 1));
+        Assert.Equal(2, events.Where(e => e.Reason == "BackupStarted").Sum(e => e.Count ?? 1));
+        Assert.Equal(2, world.BackupsIn(primary).Count);
+        Assert.Equal(policy.Status.RecentBackups!.Select(r => r.Id!).Order(), world.BackupsIn(primary));
+    }
+
+    [Fact]
+    public async Task Deleting_a_policy_stops_its_running_Job_and_leaves_its_backups()
+    {
+        await using var world = await DrWorld.StartAsync();
+        var primary = world.FileLocation("primary");
+        await world.StartOperatorAsync();
+        await world.CreatePolicyAsync("docs", primary);
+        await world.BackupNowAsync("docs", "a");
+        var done = await world.WaitForPolicyAsync("docs", p => p.Status.RecentBackups?.FirstOrDefault() is { Result: BackupRunResult.Succeeded, Sync: BackupRunResult.Succeeded },
+            "first backup");
+
+        world.Qdrant.Faults.DelayNextRequests(TimeSpan.FromSeconds(30), count: 1);
+        await world.BackupNowAsync("docs", "b");
+        await world.WaitForPolicyAsync("docs", p => p.Status.ActiveJob is not null && p.Status.LastBackupNowValue == "b", "second run active");
+        await EventuallyAsync(async () => (await world.PodsAsync()).Any(p => p.Status?.Phase == "Running"), "its pod runs");
+
+        await world.Client.DeleteAsync<BackupPolicy>("default", "docs", CancellationToken.None);
+        await EventuallyAsync(async () => (await world.JobsAsync()).Count == 0 && (await world.PodsAsync()).All(p => p.Status?.Phase != "Running"),
+            "Jobs garbage-collected with the policy, the running pod stopped", TimeSpan.FromSeconds(30));
+        Assert.Equal([done.Status.LastSuccessfulBackup!.Id], world.BackupsIn(primary));
+    }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using VectorDR.ControllerRuntime.Client;
 using VectorDR.KubeEmulator;
 using VectorDR.KubeEmulator.Jobs;
@@ -75,13 +76,13 @@ internal sealed partial class DrWorld : IAsyncDisposable
         return new Uri(path).AbsoluteUri;
     }
 
-    public Task<WebApplication> StartOperatorAsync(string identity = "operator", params string[] extraArgs) =>
-        Kube.StartOperatorAsync(identity, leaderElection: true, extraArgs:
+    /// <param name="clock">The operator's clock (a fake one drives schedules in tests); leader election is off with it.</param>
+    public Task<WebApplication> StartOperatorAsync(string identity = "operator", TimeProvider? clock = null) =>
+        Kube.StartOperatorAsync(identity, leaderElection: clock is null, extraArgs:
         [
             $"--Operator:JobImage={Image}",
             "--Operator:JobTtlSecondsAfterFinished=3600",
-            .. extraArgs,
-        ]);
+        ], configure: clock is null ? null : b => b.Services.AddSingleton(clock));
 
     public Task<V1Secret> CreateSecretAsync(string name, params (string Key, string Value)[] data) =>
         Client.CreateAsync(new V1Secret
