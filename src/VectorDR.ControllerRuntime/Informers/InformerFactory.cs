@@ -51,6 +51,13 @@ public sealed class InformerFactory(KubeApiClient client, IOptions<OperatorSetti
 
     public async Task WaitForSyncAsync(CancellationToken ct)
     {
-        while (!AllSynced) await Task.Delay(TimeSpan.FromMilliseconds(50), time, ct).ConfigureAwait(false);
+        // Await the informers themselves rather than polling on the clock: the clock may be a test's fake one that
+        // never moves by itself. Loop, because informers asked for meanwhile must sync too.
+        while (!AllSynced)
+        {
+            Task[] pending;
+            pending = _informers.Values.Where(i => !i.HasSynced).Select(i => i.WaitForSyncAsync(ct)).ToArray();
+            await Task.WhenAll(pending).ConfigureAwait(false);
+        }
     }
 }

@@ -25,6 +25,7 @@ public interface ISharedInformer
 {
     string Resource { get; }
     bool HasSynced { get; }
+    Task WaitForSyncAsync(CancellationToken ct);
     Task RunAsync(CancellationToken ct);
 }
 
