@@ -1,7 +1,9 @@
 using k8s;
 using k8s.Models;
 using VectorDR.ControllerRuntime.Entities;
+using VectorDR.Engine.Tests.Support;
 using VectorDR.Operator.Entities;
+using VectorDR.Storage.Tests.Support;
 using static VectorDR.Operator.Tests.Integration.OperatorHarness;
 
 namespace VectorDR.Operator.Tests.Integration;
@@ -182,5 +184,59 @@ public sealed class BackupPolicyRunTests
         await EventuallyAsync(async () => (await world.JobsAsync()).Count == 0 && (await world.PodsAsync()).All(p => p.Status?.Phase != "Running"),
             "Jobs garbage-collected with the policy, the running pod stopped", TimeSpan.FromSeconds(30));
         Assert.Equal([done.Status.LastSuccessfulBackup!.Id], world.BackupsIn(primary));
+    }
+
+    [S3Fact]
+    public async Task S3_primary_and_replica_with_credentials_from_Secrets_and_no_secret_value_anywhere()
+    {
+        await using var buckets = new S3Buckets();
+        var (primaryBucket, primary) = await buckets.CreateAsync("prod");
+        var (replicaBucket, replica) = await buckets.CreateAsync("standby");
+        await using var world = await DrWorld.StartAsync();
+        await world.CreateSecretAsync("s3-primary", ("AWS_ACCESS_KEY_ID", buckets.Settings.AccessKey), ("AWS_SECRET_ACCESS_KEY", buckets.Settings.SecretKey));
+        await world.CreateSecretAsync("s3-standby", ("AWS_ACCESS_KEY_ID", buckets.Settings.AccessKey), ("AWS_SECRET_ACCESS_KEY", buckets.Settings.SecretKey));
+        var logs = new CapturedLogs();
+        await world.StartOperatorAsync(logs: logs);
+        await world.CreatePolicyAsync("docs", primary, spec =>
+        {
+            spec.Storage.CredentialsSecretRef = new SecretReference { Name = "s3-primary" };
+            spec.Replicas = [new ReplicaLocation { Name = "standby", Location = replica, CredentialsSecretRef = new SecretReference { Name = "s3-standby" } }];
+        });
+
+        await world.BackupNowAsync("docs", "1");
+        var policy = await world.WaitForPolicyAsync("docs", p => p.Status.RecentBackups?.FirstOrDefault() is { Result: BackupRunResult.Succeeded, Sync: BackupRunResult.Succeeded },
+            "backed up to S3 and copied to the standby bucket");
+        var id = policy.Status.LastSuccessfulBackup!.Id;
+        Assert.Contains($"prod/backups/{id}/manifest.json", await buckets.KeysAsync(primaryBucket));
+        Assert.Contains($"standby/backups/{id}/manifest.json", await buckets.KeysAsync(replicaBucket));
+        Assert.Equal(id, policy.Status.Replicas!.Single().LastCopiedBackup!.Id);
+        Assert.Equal(ConditionStatus.True, Conditions.Find(policy.Status.Conditions, "ReplicasInSync")!.Status);
+
+        // Credentials reach the containers only as secretKeyRefs; the copy's destination through its own prefix.
+        var jobs = await world.JobsAsync();
+        var copy = jobs.Single(j => j.Metadata.Labels["dr.vectordr.io/step"] == "sync").Spec.Template.Spec.InitContainers.Single(c => c.Name == "copy-standby");
+        Assert.Equal("s3-standby", copy.Env.Single(e => e.Name == "DEST_AWS_SECRET_ACCESS_KEY").ValueFrom.SecretKeyRef.Name);
+        Assert.Equal("s3-primary", copy.Env.Single(e => e.Name == "AWS_SECRET_ACCESS_KEY").ValueFrom.SecretKeyRef.Name);
+        Assert.Contains("--to-env-prefix", copy.Args);
+
+        string[] secrets = [buckets.Settings.SecretKey, DrWorld.QdrantKey];
+        var pods = await world.PodsAsync();
+        var podLogs = new List<string>();
+        var kubernetes = world.Client.Kubernetes;
+        foreach (var pod in pods)
+            foreach (var container in (pod.Spec.InitContainers ?? []).Concat(pod.Spec.Containers))
+            {
+                using var stream = await kubernetes.CoreV1.ReadNamespacedPodLogAsync(pod.Metadata.Name, "default", container: container.Name);
+                podLogs.Add(await new StreamReader(stream).ReadToEndAsync());
+            }
+        Assert.Contains(podLogs, l => l.Contains(id)); // the logs were read, and say something
+        var everything = new[]
+        {
+            KubernetesJson.Serialize(jobs), KubernetesJson.Serialize(pods), KubernetesJson.Serialize(await world.EventsAsync()),
+            KubernetesJson.Serialize(await world.PolicyAsync("docs")), string.Join("\n", logs.Lines), string.Join("\n", podLogs),
+        };
+        Assert.NotEmpty(logs.Lines);
+        foreach (var secret in secrets)
+            Assert.All(everything, text => Assert.DoesNotContain(secret, text));
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using VectorDR.ControllerRuntime.Client;
 using VectorDR.KubeEmulator;
 using VectorDR.KubeEmulator.Jobs;
@@ -77,12 +78,18 @@ internal sealed partial class DrWorld : IAsyncDisposable
     }
 
     /// <param name="clock">The operator's clock (a fake one drives schedules in tests); leader election is off with it.</param>
-    public Task<WebApplication> StartOperatorAsync(string identity = "operator", TimeProvider? clock = null) =>
+    /// <param name="logs">Receives every log line of the operator, down to Debug.</param>
+    public Task<WebApplication> StartOperatorAsync(string identity = "operator", TimeProvider? clock = null, ILoggerProvider? logs = null) =>
         Kube.StartOperatorAsync(identity, leaderElection: clock is null, extraArgs:
         [
             $"--Operator:JobImage={Image}",
             "--Operator:JobTtlSecondsAfterFinished=3600",
-        ], configure: clock is null ? null : b => b.Services.AddSingleton(clock));
+            .. logs is null ? Array.Empty<string>() : ["--Logging:LogLevel:Default=Debug"],
+        ], configure: b =>
+        {
+            if (clock is not null) b.Services.AddSingleton(clock);
+            if (logs is not null) b.Logging.AddProvider(logs);
+        });
 
     public Task<V1Secret> CreateSecretAsync(string name, params (string Key, string Value)[] data) =>
         Client.CreateAsync(new V1Secret
@@ -161,5 +168,29 @@ internal sealed partial class DrWorld : IAsyncDisposable
         catch (UnauthorizedAccessException)
         {
         }
+    }
+}
+
+/// <summary>Keeps every formatted log line (with its exception) in memory, to search them.</summary>
+internal sealed class CapturedLogs : ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyCollection<string> Lines => _lines;
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CapturedLogs owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            owner._lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
     }
 }
