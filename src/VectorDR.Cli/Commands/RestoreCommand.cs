@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using VectorDR.Engine.Restore;
 
@@ -48,15 +49,32 @@ internal static class RestoreCommand
             var qdrant = Connections.OpenQdrant(parse, scope.Loggers, scope.Time);
             await using var store = await Connections.OpenStoreAsync(parse.GetValue(location)!, forWriting: false, scope.Loggers, cancellationToken);
             var engine = new RestoreEngine(qdrant, store, scope.Time, scope.Loggers.CreateLogger<RestoreEngine>(), scope.Observer);
-            var result = await engine.RunAsync(new RestoreOptions
+            // A Kubernetes Job's pod is stopped with SIGTERM (its RestoreRequest was deleted): cancel, so the engine removes
+            // the collections this run created instead of the process dying with a half-restored collection left behind.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
             {
-                Selector = selector.Read(parse),
-                Collections = mappings,
-                OnExisting = parse.GetValue(onExisting),
-                SwitchAlias = parse.GetValue(switchAlias),
-                MinRecall = parse.GetValue(minRecall),
-                Transfer = parse.GetValue(via),
-            }, cancellationToken);
+                signal.Cancel = true;
+                stop.Cancel();
+            });
+            RestoreResult result;
+            try
+            {
+                result = await engine.RunAsync(new RestoreOptions
+                {
+                    Selector = selector.Read(parse),
+                    Collections = mappings,
+                    OnExisting = parse.GetValue(onExisting),
+                    SwitchAlias = parse.GetValue(switchAlias),
+                    MinRecall = parse.GetValue(minRecall),
+                    Transfer = parse.GetValue(via),
+                }, stop.Token);
+            }
+            catch (Exception e) when (stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new VectorDR.Core.Errors.OperationFailedException(
+                    "stopped by SIGTERM before the restore completed; collections it had created were removed, an alias was not switched", e);
+            }
             return new CommandOutcome(result, result.Succeeded ? ExitCodes.Success : ExitCodes.Failed, w =>
             {
                 foreach (var c in result.Collections)

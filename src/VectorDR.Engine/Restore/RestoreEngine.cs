@@ -96,6 +96,9 @@ public sealed class RestoreEngine(IQdrantClient qdrant, IObjectStore store, Time
     IOperationObserver? observer = null)
 {
     private static readonly TimeSpan ReadUrlValidity = TimeSpan.FromHours(6);
+
+    // Kubernetes gives a stopped pod 30 s by default before SIGKILL; the cleanup must end well inside that.
+    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(15);
     private readonly IOperationObserver _observer = observer ?? NullOperationObserver.Instance;
     private readonly BackupRepository _repository = new(store);
 
@@ -103,14 +106,30 @@ public sealed class RestoreEngine(IQdrantClient qdrant, IObjectStore store, Time
     {
         var startedAt = time.GetUtcNow();
         _observer.Step($"Selecting {options.Selector} in {store.DisplayLocation}");
-        var manifest = await _repository.SelectAsync(options.Selector, cancellationToken).ConfigureAwait(false);
+        var manifest = await BackupSelection.SelectAsync(_repository, options.Selector, cancellationToken).ConfigureAwait(false);
         var plan = ResolvePlan(manifest, options);
         logger.LogInformation("Restore of backup {BackupId} from {Location} into {Target} started", manifest.BackupId,
             store.DisplayLocation, qdrant.BaseAddress);
 
         await CheckPartsAsync(manifest, plan, cancellationToken).ConfigureAwait(false);
-        await CheckTargetsAsync(plan, options.OnExisting, cancellationToken).ConfigureAwait(false);
+        var existing = await CheckTargetsAsync(plan, options.OnExisting, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RestoreAndVerifyAsync(manifest, plan, options, startedAt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // Whatever surfaced (a cancelled request may be reported as a transport error): stopped from outside (Ctrl-C, SIGTERM of a deleted Job's pod): a collection this run created is unfinished
+            // and must not be mistaken for a good one. Collections that existed before are never removed (with replace
+            // they are half-overwritten: the error says so).
+            await RemoveCreatedAsync(plan.Select(p => p.Mapping.To).Where(t => !existing.Contains(t)).ToList()).ConfigureAwait(false);
+            throw;
+        }
+    }
 
+    private async Task<RestoreResult> RestoreAndVerifyAsync(BackupManifest manifest, List<(CollectionManifest Collection, CollectionMapping Mapping)> plan,
+        RestoreOptions options, DateTimeOffset startedAt, CancellationToken cancellationToken)
+    {
         foreach (var (collection, mapping) in plan)
         {
             if (collection.Parts.Any(p => p.Contents == PartContents.Shard))
@@ -184,14 +203,17 @@ public sealed class RestoreEngine(IQdrantClient qdrant, IObjectStore store, Time
         }
     }
 
-    private async Task CheckTargetsAsync(List<(CollectionManifest Collection, CollectionMapping Mapping)> plan, OnExisting onExisting,
+    /// <returns>The target collections that exist already (only with replace: with fail they refuse the restore).</returns>
+    private async Task<HashSet<string>> CheckTargetsAsync(List<(CollectionManifest Collection, CollectionMapping Mapping)> plan, OnExisting onExisting,
         CancellationToken cancellationToken)
     {
+        var existing = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (collection, mapping) in plan)
         {
             var exists = await QdrantErrors.Guard(qdrant, "read collections",
                 () => qdrant.CollectionExistsAsync(mapping.To, cancellationToken)).ConfigureAwait(false);
             if (!exists) continue;
+            existing.Add(mapping.To);
             if (onExisting == OnExisting.Fail)
                 throw new InvalidInputException(
                     $"collection '{mapping.To}' already exists on Qdrant at {qdrant.BaseAddress} and was left untouched; " +
@@ -199,12 +221,33 @@ public sealed class RestoreEngine(IQdrantClient qdrant, IObjectStore store, Time
 
             // Qdrant refuses an incompatible snapshot too, but only after receiving all of it: checking first saves
             // streaming gigabytes to hear no.
-            var existing = await qdrant.GetCollectionAsync(mapping.To, cancellationToken).ConfigureAwait(false);
-            var differences = ConfigComparison.Differences(collection.Config, existing.Config);
+            var current = await qdrant.GetCollectionAsync(mapping.To, cancellationToken).ConfigureAwait(false);
+            var differences = ConfigComparison.Differences(collection.Config, current.Config);
             if (differences.Count > 0)
                 throw new InvalidInputException(
                     $"collection '{mapping.To}' exists with a configuration incompatible with the backup's '{collection.Name}' " +
                     $"({string.Join("; ", differences)}); it was left untouched");
+        }
+        return existing;
+    }
+
+    /// <summary>Removes collections a cancelled run created; bounded, so a pod's grace period is not outlived.</summary>
+    private async Task RemoveCreatedAsync(IReadOnlyList<string> targets)
+    {
+        using var bound = new CancellationTokenSource(CleanupTimeout);
+        foreach (var target in targets)
+        {
+            try
+            {
+                if (!await qdrant.CollectionExistsAsync(target, bound.Token).ConfigureAwait(false)) continue;
+                _observer.Step($"'{target}': removing the collection this cancelled restore created");
+                await qdrant.DeleteCollectionAsync(target, bound.Token).ConfigureAwait(false);
+                logger.LogWarning("Removed collection {Collection}: its restore was cancelled before it completed", target);
+            }
+            catch (Exception e) when (e is VectorDRException or OperationCanceledException or HttpRequestException)
+            {
+                logger.LogError("Could not remove collection {Collection} that the cancelled restore created: {Error}; delete it by hand", target, e.Message);
+            }
         }
     }
 

@@ -123,7 +123,11 @@ public sealed class BackupPolicyController(
                 var name = JobNames.ScheduledBackup(policy.Metadata.Name, due.ScheduledTime);
                 var missed = due.MissedBefore > 0 ? $" ({due.MissedBefore} earlier occurrence(s) since {Seconds(since.UtcDateTime):u} were missed and are not run)" : "";
                 status.LastScheduleTime = due.ScheduledTime.UtcDateTime;
-                if (policy.Spec.StartingDeadlineSeconds is { } deadline && due.Lateness > TimeSpan.FromSeconds(deadline))
+                if (runs.Any(r => r.Job == name))
+                {
+                    // Already started (adopted from its Job after a restart or a failed status write): nothing more to do.
+                }
+                else if (policy.Spec.StartingDeadlineSeconds is { } deadline && due.Lateness > TimeSpan.FromSeconds(deadline))
                 {
                     Skip(policy, name, due.ScheduledTime, EventReasons.BackupMissed,
                         $"the run scheduled for {due.ScheduledTime.UtcDateTime:u} is {DurationText.Format(due.Lateness)} late, more than startingDeadlineSeconds ({deadline}); skipped{missed}",
@@ -146,7 +150,8 @@ public sealed class BackupPolicyController(
         // An on-demand run waits for the active one to end (a Job event wakes this policy then); it is never dropped.
         var annotations = policy.Metadata.Annotations;
         if (annotations is not null && annotations.TryGetValue(BackupNowAnnotation, out var value) && value.Length > 0
-            && value != status.LastBackupNowValue && active is null)
+            && value != status.LastBackupNowValue
+            && (active is null || active == JobNames.BackupNow(policy.Metadata.Name, value)))
         {
             var name = JobNames.BackupNow(policy.Metadata.Name, value);
             await StartAsync(policy, backupJobs.Backup(policy, name, BackupTrigger.BackupNow, null), BackupTrigger.BackupNow, null,
@@ -160,17 +165,17 @@ public sealed class BackupPolicyController(
     {
         var status = policy.Status;
         var name = job.Metadata.Name;
-        var created = await recorder.CreateIfMissingAsync(job, cancellationToken);
-        if (status.RecentBackups!.All(r => r.Job != name))
-        {
-            status.RecentBackups!.Insert(0, new BackupRun
-            {
-                Job = name, Trigger = trigger, ScheduledTime = scheduled?.UtcDateTime, StartedAt = Seconds(time.GetUtcNow().UtcDateTime),
-                Result = BackupRunResult.Running,
-            });
-        }
+        await recorder.CreateIfMissingAsync(job, cancellationToken);
         status.ActiveJob = name;
-        if (created) pending.Normal(EventReasons.BackupStarted, $"Job {name} started: {why}");
+        if (status.RecentBackups!.Any(r => r.Job == name)) return;
+        status.RecentBackups!.Insert(0, new BackupRun
+        {
+            Job = name, Trigger = trigger, ScheduledTime = scheduled?.UtcDateTime, StartedAt = Seconds(time.GetUtcNow().UtcDateTime),
+            Result = BackupRunResult.Running,
+        });
+        // Announced when status first records the run (not when this call created the Job): if the status write fails,
+        // the next reconcile adopts the Job and announces it then, so the event is neither lost nor doubled.
+        pending.Normal(EventReasons.BackupStarted, $"Job {name} started: {why}");
     }
 
     private void Skip(BackupPolicy policy, string name, DateTimeOffset scheduled, string reason, string message, PendingEvents pending, List<Action> afterWrite)

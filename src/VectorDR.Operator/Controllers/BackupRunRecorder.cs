@@ -15,6 +15,7 @@ namespace VectorDR.Operator.Controllers;
 public sealed class BackupRunRecorder(
     IResourceCache<V1Job> jobs,
     KubeApiClient client,
+    JobRecords records,
     JobInspector inspector,
     BackupJobs backupJobs,
     TimeProvider time)
@@ -40,9 +41,10 @@ public sealed class BackupRunRecorder(
             var run = runs.FirstOrDefault(r => r.Job == job.Metadata.Name);
             if (run is null)
             {
-                if (IsRecorded(job)) continue; // recorded long ago; its entry has since scrolled out of recentBackups
+                if (JobRecords.IsRecorded(job)) continue; // recorded long ago; its entry has since scrolled out of recentBackups
                 run = Adopt(job);
                 runs.Add(run);
+                events.Normal(EventReasons.BackupStarted, $"Job {job.Metadata.Name} adopted: it was started before the policy's status recorded it");
             }
 
             if (run.Result == BackupRunResult.Running && JobInspector.StateOf(job) != JobState.Active)
@@ -81,32 +83,10 @@ public sealed class BackupRunRecorder(
     /// <summary>Marks recorded Jobs so that a Job is never recorded twice, whatever scrolls out of status.</summary>
     public async Task MarkRecordedAsync(IEnumerable<V1Job> recorded, CancellationToken cancellationToken)
     {
-        foreach (var job in recorded)
-        {
-            try
-            {
-                await client.MergePatchAsync<V1Job>(job.Metadata.NamespaceProperty, job.Metadata.Name,
-                    new { metadata = new { annotations = new Dictionary<string, string> { [JobNames.RecordedAnnotation] = "true" } } }, cancellationToken);
-            }
-            catch (KubeApiException e) when (e.IsNotFound)
-            {
-                // Gone already (TTL, deletion): nothing left that could be recorded again.
-            }
-        }
+        foreach (var job in recorded) await records.MarkRecordedAsync(job, cancellationToken);
     }
 
-    public async Task<bool> CreateIfMissingAsync(V1Job job, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await client.CreateAsync(job, cancellationToken);
-            return true;
-        }
-        catch (KubeApiException e) when (e.IsAlreadyExists)
-        {
-            return false; // created before (by us, before a restart): adopt it
-        }
-    }
+    public Task<bool> CreateIfMissingAsync(V1Job job, CancellationToken cancellationToken) => records.CreateIfMissingAsync(job, cancellationToken);
 
     private BackupRun Adopt(V1Job job)
     {
@@ -234,8 +214,6 @@ public sealed class BackupRunRecorder(
     private static PruneSummary Summary(CommandResult result, DateTime now) => result.Succeeded
         ? new PruneSummary { Time = now, Kept = (int?)result.GetInt64("kept"), Deleted = (int?)result.GetInt64("deleted") }
         : new PruneSummary { Time = now, Message = result.Error };
-
-    private static bool IsRecorded(V1Job job) => job.Metadata.Annotations?.ContainsKey(JobNames.RecordedAnnotation) == true;
 
     private static string? Step(V1Job job) => Label(job, JobNames.StepLabel);
 

@@ -26,7 +26,7 @@ public sealed class RestoreRequestSpec
     [Description("Where to restore to.")]
     public RestoreTarget Target { get; set; } = new();
 
-    [Description("Settings of the restore Job.")]
+    [Description("Settings of the restore Job. backoffLimit does not apply: a restore is not retried (a second attempt would meet what the first left behind), it runs once and reports.")]
     public JobTemplate? JobTemplate { get; set; }
 }
 
@@ -115,24 +115,26 @@ public sealed class RestoreRequestStatus
     [Description("The .metadata.generation this status was computed from.")]
     public long? ObservedGeneration { get; set; }
 
-    [Description("Pending, Running, Verifying, Succeeded or Failed.")]
+    [Description("Pending (accepted, Job not running yet), Running (the Job restores and then verifies: both happen in one process, so " +
+                 "verification is reported by the Verified condition when it ends; Verifying is reserved for a restore that verifies in a " +
+                 "separate step), Succeeded (restored and verified) or Failed. Only moves forward; Succeeded and Failed are final.")]
     public RestorePhase? Phase { get; set; }
 
     [ListMap("type")]
-    [Description("Conditions: Ready (spec valid), Restored, Verified.")]
+    [Description("Conditions: Ready (source resolved, Secrets present), Restored (the backup's data is in the target), Verified (count, vector configuration and probe recall match the manifest).")]
     public List<Condition> Conditions { get; set; } = [];
 
     [Description("The backup id being restored (resolved from latest or pointInTime).")]
     public string? BackupId { get; set; }
 
-    [Description("When the restore started.")]
-    public DateTime? StartTime { get; set; }
+    [Description("When the restore started: the restore command's own start, else the Job's.")]
+    public DateTime? StartedAt { get; set; }
 
-    [Description("When the restore ended (verified or failed).")]
-    public DateTime? CompletionTime { get; set; }
+    [Description("When the restore ended (verified, or failed).")]
+    public DateTime? CompletedAt { get; set; }
 
     [RangeMinimum(0)]
-    [Description("Measured RTO: seconds from start to a verified restore.")]
+    [Description("Measured RTO of a succeeded restore: seconds from startedAt to the restore verified (and the alias switched), as the restore command measured it.")]
     public long? DurationSeconds { get; set; }
 
     [Description("Name of the restore Job.")]

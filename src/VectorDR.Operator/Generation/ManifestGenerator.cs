@@ -20,7 +20,7 @@ public static partial class ManifestGenerator
     public const string Image = "ghcr.io/vectordr/vectordr";
 
     public static readonly Type[] Entities = [typeof(BackupPolicy), typeof(RestoreRequest), typeof(FailoverPlan)];
-    public static readonly Type[] Controllers = [typeof(BackupPolicyController)];
+    public static readonly Type[] Controllers = [typeof(BackupPolicyController), typeof(RestoreRequestController)];
 
     /// <summary>Relative path (with forward slashes) → file content.</summary>
     public static SortedDictionary<string, string> Generate()

@@ -41,6 +41,7 @@ public static class OperatorHost
 
         builder.Services.AddSingleton<JobFactory>();
         builder.Services.AddSingleton<JobInspector>();
+        builder.Services.AddSingleton<JobRecords>();
         builder.Services.AddSingleton<BackupJobs>();
         builder.Services.AddSingleton<RestoreHolds>();
         builder.Services.AddScoped<BackupRunRecorder>();

@@ -1,0 +1,65 @@
+using k8s.Models;
+using Microsoft.Extensions.Options;
+using VectorDR.Operator.Entities;
+using VectorDR.Operator.Hosting;
+using VectorDR.Operator.Jobs;
+
+namespace VectorDR.Operator.Tests.Controllers;
+
+public sealed class RestoreJobsTests
+{
+    private static readonly RestoreJobs Jobs = new(new JobFactory(Options.Create(new OperatorOptions())));
+
+    private static RestoreRequest Request(RestoreSource source, Action<RestoreTarget>? configure = null)
+    {
+        var target = new RestoreTarget
+        {
+            Qdrant = new QdrantEndpoint
+            {
+                Url = "https://qdrant-dr:6333", ApiKeySecretRef = new SecretKeyReference { Name = "qdrant", Key = "api-key" },
+                Tls = new QdrantTls { CaSecretRef = new SecretReference { Name = "qdrant-ca" } },
+            },
+        };
+        configure?.Invoke(target);
+        return new RestoreRequest
+        {
+            ApiVersion = "dr.vectordr.io/v1alpha1", Kind = "RestoreRequest",
+            Metadata = new V1ObjectMeta { Name = "rr", NamespaceProperty = "qdrant", Uid = "uid-1" },
+            Spec = new RestoreRequestSpec { Source = source, Target = target, JobTemplate = new JobTemplate { BackoffLimit = 5, ActiveDeadlineSeconds = 600 } },
+        };
+    }
+
+    [Fact]
+    public void Point_in_time_becomes_at_in_utc_and_the_mapping_becomes_collection_from_to()
+    {
+        var location = new StorageLocation { Location = "s3://b/p?region=eu", CredentialsSecretRef = new SecretReference { Name = "bucket" } };
+        var request = Request(new RestoreSource { Location = location.Location, PointInTime = new DateTime(2026, 11, 23, 3, 0, 0, DateTimeKind.Utc) }, t =>
+        {
+            t.Collections = [new CollectionMapping { From = "a", To = "b" }, new CollectionMapping { From = "c" }];
+            t.OnExisting = OnExistingPolicy.Replace;
+            t.SwitchAlias = "live";
+        });
+
+        var job = Jobs.Restore(request, location);
+
+        Assert.Equal("rr-restore", job.Metadata.Name);
+        Assert.Equal("uid-1", job.Metadata.OwnerReferences.Single().Uid);
+        Assert.True(job.Metadata.OwnerReferences.Single().Controller);
+        Assert.Equal(0, job.Spec.BackoffLimit); // never retried: one attempt, one result
+        Assert.Equal(600, job.Spec.ActiveDeadlineSeconds);
+        var container = job.Spec.Template.Spec.Containers.Single();
+        Assert.Equal(["restore", "s3://b/p?region=eu", "--at", "2026-11-23T03:00:00Z", "--qdrant", "https://qdrant-dr:6333", "--ca-cert", "/etc/vectordr/qdrant-ca/ca.crt",
+            "--collection", "a:b", "--collection", "c", "--on-existing", "replace", "--switch-alias", "live", "--json"], container.Args);
+        Assert.Equal(["QDRANT_API_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"], container.Env.Select(e => e.Name));
+        Assert.All(container.Env, e => Assert.NotNull(e.ValueFrom.SecretKeyRef));
+        Assert.Equal("rr", job.Metadata.Labels[JobNames.RestoreLabel]);
+    }
+
+    [Fact]
+    public void Backup_id_and_latest_select_as_given()
+    {
+        Assert.Equal(["--id", "X"], RestoreJobs.Selector(new RestoreSource { BackupId = "X" }));
+        Assert.Equal(["--latest"], RestoreJobs.Selector(new RestoreSource { Latest = true }));
+        Assert.Equal("2026-01-02T03:04:05.5Z", RestoreJobs.Rfc3339(new DateTime(2026, 1, 2, 3, 4, 5, 500, DateTimeKind.Utc)));
+    }
+}
