@@ -12,7 +12,7 @@ namespace VectorDR.Operator.Entities;
 [PrinterColumn("Last Backup Age", ".status.lastSuccessfulBackup.completedAt", "date", Order = 3)]
 [PrinterColumn("RPO Met", ".status.conditions[?(@.type==\"RPOMet\")].status", Order = 4)]
 [PrinterColumn("Ready", ".status.conditions[?(@.type==\"Ready\")].status", Order = 5)]
-[PrinterColumn("Next", ".status.nextScheduleTime", "date", Order = 6, Priority = 1)]
+[PrinterColumn("Next Backup", ".status.nextScheduleTime", Order = 6, Priority = 1, Description = "When the next scheduled backup is due (UTC).")]
 [AgeColumn]
 public sealed class BackupPolicy : CustomKubernetesEntity<BackupPolicySpec, BackupPolicyStatus>;
 

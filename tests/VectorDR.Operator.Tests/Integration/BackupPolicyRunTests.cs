@@ -18,8 +18,8 @@ public sealed class BackupPolicyRunTests
         await using var world = await DrWorld.StartAsync();
         var primary = world.FileLocation("primary");
         var replica = world.FileLocation("replica-west");
-        await world.StartOperatorAsync();
-        await world.CreatePolicyAsync("docs", primary, spec =>
+        var app = await world.StartOperatorAsync();
+        await world.CreatePolicyAsync("orders", primary, spec =>
         {
             spec.Replicas = [new ReplicaLocation { Name = "west", Location = replica }];
             spec.Retention = new RetentionPolicy { KeepLast = 2 };
@@ -28,13 +28,13 @@ public sealed class BackupPolicyRunTests
 
         for (var i = 1; i <= 3; i++)
         {
-            await world.BackupNowAsync("docs", $"run-{i}");
-            await world.WaitForPolicyAsync("docs", p => p.Status.LastBackupNowValue == $"run-{i}" && p.Status.ActiveJob is null
+            await world.BackupNowAsync("orders", $"run-{i}");
+            await world.WaitForPolicyAsync("orders", p => p.Status.LastBackupNowValue == $"run-{i}" && p.Status.ActiveJob is null
                 && p.Status.RecentBackups?.FirstOrDefault() is { Result: BackupRunResult.Succeeded, Sync: BackupRunResult.Succeeded },
                 $"run {i} backed up, copied and pruned");
         }
 
-        var policy = await world.PolicyAsync("docs");
+        var policy = await world.PolicyAsync("orders");
         var status = policy.Status;
         var newest = status.LastSuccessfulBackup!;
         Assert.Equal(300, newest.Points);
@@ -63,13 +63,20 @@ public sealed class BackupPolicyRunTests
         Assert.Equal(3, events.Where(e => e.Reason == "ReplicaCopied").Sum(e => e.Count ?? 1));
         Assert.Contains(events, e => e.Reason == "Pruned" && e.Message.Contains("primary kept 2, deleted 1") && e.Message.Contains("replica west kept 2, deleted 1"));
 
+        // (a policy name of its own: metrics are process-wide, and other tests in this process back up "docs")
+        var metrics = await OperatorHarness.MetricsAsync(app);
+        Assert.Contains("vectordr_backup_runs_total{namespace=\"default\",policy=\"orders\",outcome=\"succeeded\"} 3", metrics);
+        Assert.Contains("vectordr_backup_rpo_met{namespace=\"default\",policy=\"orders\"} 1", metrics);
+        Assert.Contains("vectordr_backup_replica_lag_seconds{namespace=\"default\",policy=\"orders\",replica=\"west\"} 0", metrics);
+        Assert.Contains("vectordr_backup_last_size_bytes{namespace=\"default\",policy=\"orders\"} " + newest.SizeBytes, metrics);
+
         // Six Jobs (backup + sync per run), owned by the policy, carrying our labels only.
         var jobs = await world.JobsAsync();
         Assert.Equal(6, jobs.Count);
         Assert.All(jobs, j =>
         {
             Assert.Equal(policy.Metadata.Uid, j.Metadata.OwnerReferences.Single().Uid);
-            Assert.Equal("docs", j.Metadata.Labels["dr.vectordr.io/policy"]);
+            Assert.Equal("orders", j.Metadata.Labels["dr.vectordr.io/policy"]);
             Assert.Equal("true", j.Metadata.Annotations["dr.vectordr.io/recorded"]);
             Assert.NotNull(j.Spec.TtlSecondsAfterFinished);
             var containers = (j.Spec.Template.Spec.InitContainers ?? []).Concat(j.Spec.Template.Spec.Containers).ToList();

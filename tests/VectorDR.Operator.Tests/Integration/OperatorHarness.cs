@@ -65,6 +65,15 @@ internal sealed class OperatorHarness : IAsyncDisposable
         return app;
     }
 
+    /// <summary>The operator's /metrics page.</summary>
+    public static async Task<string> MetricsAsync(WebApplication app)
+    {
+        var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        using var http = new HttpClient { BaseAddress = new Uri(address) };
+        return await http.GetStringAsync("/metrics");
+    }
+
     public static bool IsLeader(WebApplication app) => app.Services.GetRequiredService<ILeadership>().IsLeader;
 
     public async Task StopOperatorAsync(WebApplication app)

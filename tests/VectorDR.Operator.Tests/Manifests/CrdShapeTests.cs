@@ -19,7 +19,7 @@ public sealed class CrdShapeTests
     }
 
     [Theory]
-    [InlineData(typeof(BackupPolicy), "Schedule,Last Backup,Last Backup Age,RPO Met,Ready,Next,Age")]
+    [InlineData(typeof(BackupPolicy), "Schedule,Last Backup,Last Backup Age,RPO Met,Ready,Next Backup,Age")]
     [InlineData(typeof(RestoreRequest), "Phase,Backup,RTO,Age")]
     [InlineData(typeof(FailoverPlan), "Active,Phase,Standby Lag,Age")]
     public void Printer_columns(Type entity, string columns)

@@ -1,0 +1,131 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Options;
+using VectorDR.Operator.Entities;
+using VectorDR.Operator.Hosting;
+using VectorDR.Operator.Jobs;
+using VectorDR.Operator.Tests.Validation;
+
+namespace VectorDR.Operator.Tests.Controllers;
+
+public sealed class BackupJobsTests
+{
+    private static readonly BackupJobs Jobs = new(new JobFactory(Options.Create(new OperatorOptions
+    {
+        JobImage = "registry.example/vectordr:1.2.3", JobImagePullPolicy = "Always", JobTtlSecondsAfterFinished = 600,
+    })));
+
+    private static BackupPolicy Policy()
+    {
+        var spec = BackupPolicyValidatorTests.ValidSpec();
+        spec.Source.Collections = ["a", "b"];
+        spec.Source.Qdrant.Tls = new QdrantTls { CaSecretRef = new SecretReference { Name = "qdrant-ca" } };
+        spec.Replicas = [new ReplicaLocation { Name = "west", Location = "s3://dr-west/p?region=us-west-2", CredentialsSecretRef = new SecretReference { Name = "west" } }];
+        spec.Retention = new RetentionPolicy { KeepLast = 3, KeepDaily = 7 };
+        spec.JobTemplate = new JobTemplate
+        {
+            Resources = new ResourceRequirements { Limits = new Dictionary<string, IntOrString> { ["memory"] = "512Mi" } },
+            NodeSelector = new Dictionary<string, string> { ["pool"] = "backup" },
+            Tolerations = [new Toleration { Key = "dedicated", Operator = TolerationOperator.Equal, Value = "backup", Effect = TaintEffect.NoSchedule }],
+            ServiceAccountName = "vectordr-backup",
+            BackoffLimit = 1,
+            ActiveDeadlineSeconds = 3600,
+        };
+        return new BackupPolicy
+        {
+            ApiVersion = "dr.vectordr.io/v1alpha1", Kind = "BackupPolicy",
+            Metadata = new V1ObjectMeta
+            {
+                Name = "orders", NamespaceProperty = "search", Uid = "uid-7",
+                // Argo CD's tracking label and annotation must never reach a Job: Argo CD would prune it as a stray.
+                Labels = new Dictionary<string, string> { ["app.kubernetes.io/instance"] = "search-dr" },
+                Annotations = new Dictionary<string, string> { ["argocd.argoproj.io/tracking-id"] = "search-dr:dr.vectordr.io/BackupPolicy:search/orders" },
+            },
+            Spec = spec,
+        };
+    }
+
+    [Fact]
+    public void Backup_Job_applies_the_job_template_and_carries_no_secret_and_no_policy_labels()
+    {
+        var scheduled = new DateTimeOffset(2026, 11, 23, 3, 0, 0, TimeSpan.Zero);
+        var job = Jobs.Backup(Policy(), "orders-202611230300", BackupTrigger.Schedule, scheduled);
+
+        Assert.Equal("orders-202611230300", job.Metadata.Name);
+        Assert.Equal("search", job.Metadata.NamespaceProperty);
+        var owner = Assert.Single(job.Metadata.OwnerReferences);
+        Assert.Equal(("BackupPolicy", "uid-7", true), (owner.Kind, owner.Uid, owner.Controller == true));
+        Assert.DoesNotContain("app.kubernetes.io/instance", job.Metadata.Labels.Keys);
+        Assert.DoesNotContain("app.kubernetes.io/instance", job.Spec.Template.Metadata.Labels.Keys);
+        Assert.Null(job.Metadata.Annotations.Keys.FirstOrDefault(k => k.StartsWith("argocd", StringComparison.Ordinal)));
+        Assert.Equal("2026-11-23T03:00:00Z", job.Metadata.Annotations["dr.vectordr.io/scheduled-time"]);
+        Assert.Equal("orders", job.Metadata.Labels["dr.vectordr.io/policy"]);
+
+        Assert.Equal(1, job.Spec.BackoffLimit);
+        Assert.Equal(3600, job.Spec.ActiveDeadlineSeconds);
+        Assert.Equal(600, job.Spec.TtlSecondsAfterFinished);
+        var pod = job.Spec.Template.Spec;
+        Assert.Equal("Never", pod.RestartPolicy);
+        Assert.Equal("vectordr-backup", pod.ServiceAccountName);
+        Assert.Equal("backup", pod.NodeSelector["pool"]);
+        Assert.Equal(("dedicated", "Equal", "backup", "NoSchedule"), (pod.Tolerations[0].Key, pod.Tolerations[0].OperatorProperty, pod.Tolerations[0].Value, pod.Tolerations[0].Effect));
+        Assert.Equal("qdrant-ca", pod.Volumes.Single().Secret.SecretName);
+
+        var container = Assert.Single(pod.Containers);
+        Assert.Null(pod.InitContainers);
+        Assert.Equal(("registry.example/vectordr:1.2.3", "Always"), (container.Image, container.ImagePullPolicy));
+        Assert.Equal("512Mi", container.Resources.Limits["memory"].ToString());
+        Assert.Equal(("/dev/termination-log", "FallbackToLogsOnError"), (container.TerminationMessagePath, container.TerminationMessagePolicy));
+        Assert.Equal(
+            ["backup", "--to", Policy().Spec.Storage.Location, "--collection", "a", "--collection", "b", "--qdrant", "http://qdrant:6333",
+             "--ca-cert", "/etc/vectordr/qdrant-ca/ca.crt", "--probes", "10", "--top-k", "10", "--policy", "search/orders", "--json"],
+            container.Args);
+        Assert.All(container.Env, e => Assert.Null(e.Value)); // every variable comes from a Secret reference
+        Assert.Equal(("qdrant", "api-key"), (container.Env.Single(e => e.Name == "QDRANT_API_KEY").ValueFrom.SecretKeyRef.Name,
+            container.Env.Single(e => e.Name == "QDRANT_API_KEY").ValueFrom.SecretKeyRef.Key));
+        Assert.Equal("s3", container.Env.Single(e => e.Name == "AWS_SECRET_ACCESS_KEY").ValueFrom.SecretKeyRef.Name);
+        Assert.True(container.Env.Single(e => e.Name == "AWS_SESSION_TOKEN").ValueFrom.SecretKeyRef.Optional);
+    }
+
+    [Fact]
+    public void Sync_Job_prunes_the_primary_first_then_copies_and_prunes_each_replica_with_its_own_credentials()
+    {
+        var job = Jobs.Sync(Policy(), "orders-202611230300", "20261123T030012Z-a1b2c3");
+
+        Assert.Equal("orders-202611230300-sync", job.Metadata.Name);
+        Assert.Equal("sync", job.Metadata.Labels["dr.vectordr.io/step"]);
+        Assert.Equal("orders-202611230300", job.Metadata.Labels["dr.vectordr.io/run"]);
+        var pod = job.Spec.Template.Spec;
+        Assert.Equal(["prune", "copy-west"], pod.InitContainers.Select(c => c.Name));
+        Assert.Equal("prune-west", pod.Containers.Single().Name);
+
+        var prune = pod.InitContainers[0];
+        Assert.Equal(["prune", Policy().Spec.Storage.Location, "--keep-last", "3", "--keep-hourly", "0", "--keep-daily", "7", "--keep-weekly", "0",
+            "--keep-monthly", "0", "--json"], prune.Args);
+        var copy = pod.InitContainers[1];
+        Assert.Equal(["copy", Policy().Spec.Storage.Location, "--to", "s3://dr-west/p?region=us-west-2", "--id", "20261123T030012Z-a1b2c3", "--json",
+            "--to-env-prefix", "DEST_"], copy.Args);
+        Assert.Equal("s3", copy.Env.Single(e => e.Name == "AWS_ACCESS_KEY_ID").ValueFrom.SecretKeyRef.Name);
+        Assert.Equal("west", copy.Env.Single(e => e.Name == "DEST_AWS_ACCESS_KEY_ID").ValueFrom.SecretKeyRef.Name);
+        Assert.Equal("west", pod.Containers[0].Env.Single(e => e.Name == "AWS_ACCESS_KEY_ID").ValueFrom.SecretKeyRef.Name);
+        Assert.DoesNotContain("QDRANT_API_KEY", KubernetesJson.Serialize(job)); // the sync Job never talks to Qdrant
+    }
+
+    [Fact]
+    public void Job_names_are_deterministic_and_long_policy_names_are_cut_with_a_hash_so_they_fit_and_stay_apart()
+    {
+        var scheduled = new DateTimeOffset(2026, 11, 23, 3, 0, 0, TimeSpan.Zero);
+        Assert.Equal("orders-202611230300", JobNames.ScheduledBackup("orders", scheduled));
+
+        var longA = new string('a', 60) + "-one";
+        var longB = new string('a', 60) + "-two";
+        var a = JobNames.ScheduledBackup(longA, scheduled);
+        var b = JobNames.ScheduledBackup(longB, scheduled);
+        Assert.Equal(a, JobNames.ScheduledBackup(longA, scheduled));
+        Assert.NotEqual(a, b);
+        Assert.Matches("^a{39}-[0-9a-f]{5}-202611230300$", a);
+        Assert.True(JobNames.Sync(a).Length <= 63);
+        Assert.NotEqual(JobNames.BackupNow("orders", "1"), JobNames.BackupNow("orders", "2"));
+        Assert.Matches("^orders-now-[0-9a-f]{8}$", JobNames.BackupNow("orders", "1"));
+    }
+}
