@@ -66,7 +66,7 @@ public sealed class RestoreRequestController(
         {
             // Final: never re-run, whatever happens to the Job afterwards (TTL, deletion). Only make sure the Job
             // carries the recorded mark (an operator may have died between the status write and the mark).
-            if (Owned(request, jobs.Get(request.Metadata.NamespaceProperty, jobName)) is { } done && !IsRecorded(done))
+            if (Owned(request, jobs.Get(request.Metadata.NamespaceProperty, jobName)) is { } done && !JobRecords.IsRecorded(done))
                 afterWrite.Add(() => records.MarkRecordedAsync(done, cancellationToken));
         }
         else
@@ -275,8 +275,6 @@ public sealed class RestoreRequestController(
 
     private static V1Job? Owned(RestoreRequest request, V1Job? job) =>
         job?.Metadata.OwnerReferences?.Any(o => o.Uid == request.Metadata.Uid && o.Controller == true) == true ? job : null;
-
-    private static bool IsRecorded(V1Job job) => job.Metadata.Annotations?.ContainsKey(JobNames.RecordedAnnotation) == true;
 
     public Task<ReconciliationResult> DeletedAsync(RestoreRequest request, CancellationToken cancellationToken) =>
         Task.FromResult(ReconciliationResult.Success());

@@ -48,7 +48,7 @@ public sealed class JobFactory(IOptions<OperatorOptions> options)
             ImagePullPolicy = settings.JobImagePullPolicy,
             Args = step.Args.ToList(),
             Env = step.Env.Count == 0 ? null : step.Env.ToList(),
-            VolumeMounts = request.VolumeMounts.Count == 0 ? null : request.VolumeMounts.ToList(),
+            VolumeMounts = [.. request.VolumeMounts, TmpMount],
             Resources = Resources(template.Resources),
             TerminationMessagePath = "/dev/termination-log",
             // The command writes its JSON result there; if it dies before that, the log's tail explains why.
@@ -103,7 +103,7 @@ public sealed class JobFactory(IOptions<OperatorOptions> options)
                         }).ToList(),
                         InitContainers = request.Steps.Count > 1 ? request.Steps.Take(request.Steps.Count - 1).Select(Container).ToList() : null,
                         Containers = [Container(request.Steps[^1])],
-                        Volumes = request.Volumes.Count == 0 ? null : request.Volumes.ToList(),
+                        Volumes = [.. request.Volumes, TmpVolume],
                         SecurityContext = new V1PodSecurityContext
                         {
                             RunAsNonRoot = true,
@@ -114,6 +114,11 @@ public sealed class JobFactory(IOptions<OperatorOptions> options)
             },
         };
     }
+
+    // The root filesystem is read-only; .NET and the AWS SDK still want a writable temp folder (nothing large goes there:
+    // backups stream, they are never staged).
+    private static readonly V1Volume TmpVolume = new() { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = new ResourceQuantity("64Mi") } };
+    private static readonly V1VolumeMount TmpMount = new() { Name = "tmp", MountPath = "/tmp" };
 
     private static V1ResourceRequirements? Resources(ResourceRequirements? resources) => resources is null ? null : new V1ResourceRequirements
     {

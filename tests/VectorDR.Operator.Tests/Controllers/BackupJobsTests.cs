@@ -69,7 +69,8 @@ public sealed class BackupJobsTests
         Assert.Equal("vectordr-backup", pod.ServiceAccountName);
         Assert.Equal("backup", pod.NodeSelector["pool"]);
         Assert.Equal(("dedicated", "Equal", "backup", "NoSchedule"), (pod.Tolerations[0].Key, pod.Tolerations[0].OperatorProperty, pod.Tolerations[0].Value, pod.Tolerations[0].Effect));
-        Assert.Equal("qdrant-ca", pod.Volumes.Single().Secret.SecretName);
+        Assert.Equal("qdrant-ca", pod.Volumes.Single(v => v.Name == "qdrant-ca").Secret.SecretName);
+        Assert.NotNull(pod.Volumes.Single(v => v.Name == "tmp").EmptyDir); // a writable /tmp under a read-only root filesystem
 
         var container = Assert.Single(pod.Containers);
         Assert.Null(pod.InitContainers);
