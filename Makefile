@@ -19,7 +19,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
 .PHONY: build publish test test-only demo qdrant-emulator kube-emulator crds rgw-start rgw-stop \
-        bench-backup bench-stream bench-s3 bench-operator clean
+        bench-backup bench-stream bench-s3 bench-operator bench-schedule clean
 
 ## build: compile the solution and publish the CLI and the operator to artifacts/bin/
 build: publish
@@ -78,6 +78,10 @@ crds:
 ## bench-operator: 1,000 BackupPolicies: time to all Ready, peak RSS, idle API requests per minute
 bench-operator: build
 	build/bench/operator.sh
+
+## bench-schedule: 200 policies on a one-minute schedule for 5 minutes (instant Jobs): lateness, duplicates, misses, RSS, requests/min
+bench-schedule: build
+	build/bench/schedule.sh
 
 ## bench-backup: vectordr backup vs curl + sha256sum + cp on a >= 1 GiB snapshot (and 3 GiB for memory)
 bench-backup: build

@@ -1,6 +1,7 @@
 # Shared helpers for the demo and benchmark scripts (sourced, not run).
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BIN="$ROOT/artifacts/bin"
+# VDR_BIN: run the scripts against binaries published elsewhere (a second working build) instead of artifacts/bin.
+BIN="${VDR_BIN:-$ROOT/artifacts/bin}"
 
 # start_qdrant_emulator DATA_DIR [ARGS...]: starts the emulator on a free loopback port in the background,
 # sets QDRANT_PID and QDRANT_URL. Stopped with stop_pid "$QDRANT_PID" (by PID, never by name).

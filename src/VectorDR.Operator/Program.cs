@@ -3,7 +3,7 @@ using VectorDR.Operator.Hosting;
 
 // vectordr-operator                 run the operator (configuration: section "Operator", --kubeconfig PATH)
 // vectordr-operator generate [--out DIR]   regenerate crds/ and config/ from the C# types (make crds)
-// vectordr-operator bench ...       hidden: the operator benchmark against the Kubernetes API emulator (make bench-operator)
+// vectordr-operator bench [schedule] ...  hidden: operator benchmarks against the Kubernetes API emulator (make bench-operator, bench-schedule)
 if (args.Length > 0 && args[0] == "generate")
 {
     var outIndex = Array.IndexOf(args, "--out");
@@ -16,7 +16,7 @@ if (args.Length > 0 && args[0] == "generate")
 
 if (args.Length > 0 && args[0] == "bench")
 {
-    return await VectorDR.Operator.Bench.OperatorBenchmark.MainAsync(args[1..]);
+    return await VectorDR.Operator.Bench.BenchCommand.MainAsync(args[1..]);
 }
 
 var app = OperatorHost.Build(args);

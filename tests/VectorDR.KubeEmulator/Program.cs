@@ -1,9 +1,13 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
 using VectorDR.KubeEmulator;
 
-// kube-emulator --port N --kubeconfig-out PATH [--crds DIR] [--token T] [--image-map IMAGE=PATH]...: runs in the foreground until killed.
+// kube-emulator --port N --kubeconfig-out PATH [--crds DIR] [--token T] [--image-map IMAGE=PATH]... [--instant-jobs]: runs in the foreground until killed.
 var options = new KubeEmulatorOptions();
 var images = new Dictionary<string, string>(StringComparer.Ordinal);
 bool? jobRunner = null;
+var instantJobs = false;
 string? jobWorkDir = null;
 TimeSpan? jobBackoff = null;
 string? kubeconfigOut = null;
@@ -45,6 +49,9 @@ for (var i = 0; i < args.Length; i++)
         case "--no-job-runner":
             jobRunner = false;
             break;
+        case "--instant-jobs":
+            instantJobs = true;
+            break;
         case "--job-work-dir":
             jobWorkDir = Next();
             break;
@@ -54,11 +61,14 @@ for (var i = 0; i < args.Length; i++)
         case "-h" or "--help":
             Console.WriteLine("usage: kube-emulator [--port N] [--kubeconfig-out PATH] [--crds DIR_OR_FILE]... [--token TOKEN] [--openapi-dir DIR]");
             Console.WriteLine("                     [--image-map IMAGE=PATH]... [--job-runner|--no-job-runner] [--job-work-dir DIR] [--job-backoff SECONDS]");
+            Console.WriteLine("                     [--instant-jobs]");
             Console.WriteLine("  --image-map      run Jobs whose container image is IMAGE (with or without tag) with the local executable PATH;");
             Console.WriteLine("                   turns the local-process Job runner on (unless --no-job-runner)");
             Console.WriteLine("  --job-runner     run Jobs as local processes even without an image map (every pod then fails ImagePullBackOff");
             Console.WriteLine("                   unless its command is found on PATH)");
             Console.WriteLine("  --job-backoff    initial pod-failure and container-restart back-off in seconds (Kubernetes: 10)");
+            Console.WriteLine("  --instant-jobs   every Job succeeds at once, no process: its pod's containers report results shaped like");
+            Console.WriteLine("                   `vectordr backup|prune --json` (for benchmarks of the operator's scheduling)");
             return 0;
         default:
             Console.Error.WriteLine($"unknown argument {args[i]} (try --help)");
@@ -67,7 +77,20 @@ for (var i = 0; i < args.Length; i++)
 }
 
 options = options with { CrdPaths = crds };
-if (jobRunner ?? images.Count > 0)
+if (instantJobs)
+{
+    if (jobRunner == true || images.Count > 0)
+    {
+        Console.Error.WriteLine("--instant-jobs replaces the local-process Job runner: it cannot be combined with --job-runner or --image-map");
+        return 2;
+    }
+
+    options = options with
+    {
+        JobRunner = new VectorDR.KubeEmulator.Jobs.InstantJobRunner { ContainerTerminationMessage = InstantResults.For },
+    };
+}
+else if (jobRunner ?? images.Count > 0)
 {
     var backoff = jobBackoff ?? TimeSpan.FromSeconds(10);
     options = options with
@@ -110,3 +133,52 @@ catch (OperationCanceledException)
 }
 
 return 0;
+
+/// <summary>
+/// The termination messages of --instant-jobs, shaped like the `vectordr … --json` results the operator reads: a backup
+/// Job (label dr.vectordr.io/step=backup) reports a committed backup with an id of its own, every other container (the
+/// copy-and-prune Job's) a prune that deleted nothing. So the operator records each run and starts its follow-up Job
+/// exactly as with real Jobs, without a process per Job.
+/// </summary>
+internal static class InstantResults
+{
+    public static string For(JsonObject job, JsonObject pod, string container)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var args = (Containers(pod).FirstOrDefault(c => c["name"]?.GetValue<string>() == container)?["args"] as JsonArray)?
+            .Select(a => a?.GetValue<string>() ?? "").ToList() ?? [];
+        if (job["metadata"]?["labels"]?["dr.vectordr.io/step"]?.GetValue<string>() == "backup")
+        {
+            // Unique per Job (its uid), and sorted by time like the CLI's ids.
+            var uid = job["metadata"]?["uid"]?.GetValue<string>() ?? Guid.NewGuid().ToString();
+            var id = $"{now.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(uid)))[..6]}";
+            var to = args.IndexOf("--to");
+            return new JsonObject
+            {
+                ["succeeded"] = true,
+                ["backup"] = new JsonObject
+                {
+                    ["backupId"] = id,
+                    ["location"] = to >= 0 && to + 1 < args.Count ? args[to + 1] : "",
+                    ["startedAt"] = now.AddMilliseconds(-100).ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                    ["completedAt"] = now.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                    ["durationSeconds"] = 0.1,
+                    ["sizeBytes"] = 1048576,
+                    ["points"] = 1000,
+                },
+            }.ToJsonString();
+        }
+
+        return new JsonObject
+        {
+            ["dryRun"] = false,
+            ["location"] = args.Count > 1 ? args[1] : "",
+            ["kept"] = 7,
+            ["deleted"] = 0,
+            ["backups"] = new JsonArray(),
+        }.ToJsonString();
+    }
+
+    private static IEnumerable<JsonObject> Containers(JsonObject pod) =>
+        new[] { pod["spec"]?["initContainers"], pod["spec"]?["containers"] }.OfType<JsonArray>().SelectMany(a => a.OfType<JsonObject>());
+}

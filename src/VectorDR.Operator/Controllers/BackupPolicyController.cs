@@ -96,7 +96,8 @@ public sealed class BackupPolicyController(
                 ns, policy.Metadata.Name, reason, message);
         await pending.PublishAsync(events, policy, cancellationToken);
 
-        return ReconciliationResult.Success(Requeue(now, next, rpoFlip, hold));
+        var recheck = recorder.RecheckAfter is { } r ? now + r : (DateTimeOffset?)null;
+        return ReconciliationResult.Success(Requeue(now, next, rpoFlip, recheck, hold));
     }
 
     public Task<ReconciliationResult> DeletedAsync(BackupPolicy policy, CancellationToken cancellationToken)
@@ -112,7 +113,9 @@ public sealed class BackupPolicyController(
     {
         var status = policy.Status;
         var runs = status.RecentBackups!;
-        var active = status.ActiveJob;
+        // One backup at a time. The copy-and-prune Job of the previous run may still be going: it works only on committed
+        // backups (a backup in progress has no manifest yet) and every step is idempotent, so it does not hold the next one.
+        var active = runs.FirstOrDefault(r => r.Result == BackupRunResult.Running)?.Job;
 
         if (!policy.Spec.Suspend)
         {
@@ -136,7 +139,7 @@ public sealed class BackupPolicyController(
                 else if (active is not null)
                 {
                     Skip(policy, name, due.ScheduledTime, EventReasons.BackupSkipped,
-                        $"the run scheduled for {due.ScheduledTime.UtcDateTime:u} was skipped: Job {active} of the previous run is still running", pending, afterWrite);
+                        $"the run scheduled for {due.ScheduledTime.UtcDateTime:u} was skipped: backup Job {active} of the previous run is still running", pending, afterWrite);
                 }
                 else
                 {
@@ -313,9 +316,9 @@ public sealed class BackupPolicyController(
         return (met, flip);
     }
 
-    private static TimeSpan? Requeue(DateTimeOffset now, DateTimeOffset? next, DateTimeOffset? rpoFlip, string? hold)
+    private static TimeSpan? Requeue(DateTimeOffset now, DateTimeOffset? next, DateTimeOffset? rpoFlip, DateTimeOffset? recheck, string? hold)
     {
-        var wake = new[] { next, rpoFlip }.Where(t => t is not null).Select(t => t!.Value).DefaultIfEmpty(now + MaxRequeue).Min();
+        var wake = new[] { next, rpoFlip, recheck }.Where(t => t is not null).Select(t => t!.Value).DefaultIfEmpty(now + MaxRequeue).Min();
         var wait = wake - now;
         // A hold ends when the restore ends, which reconciles this policy: the periodic look is only a safety net.
         if (hold is not null && wait > TimeSpan.FromMinutes(1)) wait = TimeSpan.FromMinutes(1);

@@ -23,6 +23,12 @@ public sealed class BackupRunRecorder(
     /// <summary>Runs kept in status.recentBackups (the CRD allows 20).</summary>
     public const int MaxRecentRuns = 10;
 
+    /// <summary>How long a Job just created may be missing from the informer cache before the API server is asked.</summary>
+    private static readonly TimeSpan CacheGrace = TimeSpan.FromSeconds(30);
+
+    /// <summary>Set when a run's Job was not in the cache yet: look again after this long (the recorder's only timer).</summary>
+    public TimeSpan? RecheckAfter { get; private set; }
+
     public IReadOnlyList<V1Job> OwnedJobs(BackupPolicy policy) =>
         jobs.List(policy.Metadata.NamespaceProperty)
             .Where(j => j.Metadata.OwnerReferences?.Any(o => o.Uid == policy.Metadata.Uid && o.Controller == true) == true)
@@ -67,7 +73,7 @@ public sealed class BackupRunRecorder(
             if (run?.Sync != BackupRunResult.Running) continue;
             var outcome = await inspector.InspectAsync(job, cancellationToken);
             RecordSync(policy, run, outcome, events);
-            recorded.Add(job);
+            // No recorded mark needed: a sync Job is only ever recorded through its run's entry, which says Sync = Running once.
         }
 
         await EndVanishedRunsAsync(policy, owned, events, afterWrite, cancellationToken);
@@ -189,7 +195,7 @@ public sealed class BackupRunRecorder(
     {
         foreach (var run in policy.Status.RecentBackups!)
         {
-            if (run.Result == BackupRunResult.Running && !await ExistsAsync(policy, owned, run.Job, cancellationToken))
+            if (run.Result == BackupRunResult.Running && !await ExistsAsync(policy, owned, run.Job, run.StartedAt, cancellationToken))
             {
                 run.Result = BackupRunResult.Failed;
                 run.CompletedAt = time.GetUtcNow().UtcDateTime;
@@ -197,7 +203,7 @@ public sealed class BackupRunRecorder(
                 events.Warning(EventReasons.JobLost, run.Message);
                 afterWrite.Add(() => BackupMetrics.CountRun(policy, BackupRunResult.Failed));
             }
-            else if (run.Sync == BackupRunResult.Running && !await ExistsAsync(policy, owned, JobNames.Sync(run.Job), cancellationToken))
+            else if (run.Sync == BackupRunResult.Running && !await ExistsAsync(policy, owned, JobNames.Sync(run.Job), run.CompletedAt, cancellationToken))
             {
                 run.Sync = BackupRunResult.Failed;
                 events.Warning(EventReasons.JobLost, $"Job {JobNames.Sync(run.Job)} was deleted before its result was read; the next run copies and prunes again");
@@ -205,11 +211,19 @@ public sealed class BackupRunRecorder(
         }
     }
 
-    // The cache can lag behind a Job created a moment ago: only the API server can say it is really gone.
-    private async Task<bool> ExistsAsync(BackupPolicy policy, IReadOnlyList<V1Job> owned, string name, CancellationToken cancellationToken) =>
-        owned.Any(j => j.Metadata.Name == name)
-        || await client.GetAsync<V1Job>(policy.Metadata.NamespaceProperty, name, cancellationToken) is { } job
-           && job.Metadata.OwnerReferences?.Any(o => o.Uid == policy.Metadata.Uid) == true;
+    // The cache can lag behind a Job created a moment ago: only the API server can say it is really gone. Asked only once
+    // the run is old enough for the cache to have caught up (a deleted Job's event brings the policy back here anyway).
+    private async Task<bool> ExistsAsync(BackupPolicy policy, IReadOnlyList<V1Job> owned, string name, DateTime? since, CancellationToken cancellationToken)
+    {
+        if (owned.Any(j => j.Metadata.Name == name)) return true;
+        if (since is { } started && time.GetUtcNow().UtcDateTime - started < CacheGrace)
+        {
+            RecheckAfter = CacheGrace;
+            return true;
+        }
+        return await client.GetAsync<V1Job>(policy.Metadata.NamespaceProperty, name, cancellationToken) is { } job
+               && job.Metadata.OwnerReferences?.Any(o => o.Uid == policy.Metadata.Uid) == true;
+    }
 
     private static PruneSummary Summary(CommandResult result, DateTime now) => result.Succeeded
         ? new PruneSummary { Time = now, Kept = (int?)result.GetInt64("kept"), Deleted = (int?)result.GetInt64("deleted") }

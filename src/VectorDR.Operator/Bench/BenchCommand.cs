@@ -1,0 +1,13 @@
+namespace VectorDR.Operator.Bench;
+
+/// <summary>
+/// The hidden `bench` subcommand (the operator in process against an API server, normally the emulator):
+/// `bench [--policies N] [--idle-seconds S]` is make bench-operator, `bench schedule [--policies N] [--minutes M]`
+/// make bench-schedule; both take --kubeconfig PATH.
+/// </summary>
+public static class BenchCommand
+{
+    public static Task<int> MainAsync(string[] args) => args.Length > 0 && args[0] == "schedule"
+        ? ScheduleBenchmark.MainAsync(args[1..])
+        : OperatorBenchmark.MainAsync(args);
+}
