@@ -153,7 +153,7 @@ internal sealed partial class ResourceService
             }
 
             var stored = _lifecycle.Add(key, obj);
-            _collector.Reconcile();
+            _collector.ReconcileAfterWrite(key, stored);
             return new WriteResult(Present(type, stored), 201, warnings);
         }
     }
@@ -335,7 +335,14 @@ internal sealed partial class ResourceService
 
         candidate["apiVersion"] = type.ApiVersion;
         var stored = _lifecycle.ReplaceOrFinish(key, candidate);
-        _collector.Reconcile();
+        if (_store.Get(key) is { } kept && ReferenceEquals(kept, stored))
+        {
+            _collector.ReconcileAfterWrite(key, stored, current);
+        }
+        else
+        {
+            _collector.Reconcile(); // the update finished a deletion (its last finalizer went)
+        }
         return new WriteResult(Present(type, stored), 200, warnings);
     }
 

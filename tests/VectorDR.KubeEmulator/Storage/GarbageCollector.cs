@@ -36,6 +36,44 @@ internal sealed class GarbageCollector(ObjectLifecycle lifecycle)
         }
     }
 
+    /// <summary>
+    /// After a create or an update: a full pass only when the write can have started or advanced a deletion (the object
+    /// is being deleted: its finalizers or dependents now matter). Otherwise only the written object can have changed
+    /// anything (an owner reference to an object that does not exist), so only it is looked at: a full pass scans
+    /// every object, and after every write that made the emulator's throughput fall with the number of objects it holds.
+    /// </summary>
+    public void ReconcileAfterWrite(ObjectKey key, JsonObject written, JsonObject? previous = null)
+    {
+        if (Meta.IsDeleting(written) || previous is not null && Meta.IsDeleting(previous))
+        {
+            Reconcile();
+            return;
+        }
+
+        lock (lifecycle.Store.Gate)
+        {
+            if (_running || lifecycle.Store.Get(key) is not { } current || !ReferenceEquals(current, written))
+            {
+                return;
+            }
+
+            _running = true;
+            try
+            {
+                if (CollectIfOrphaned(key, written))
+                {
+                    for (var pass = 0; pass < 100 && ReconcileOnce(); pass++)
+                    {
+                    }
+                }
+            }
+            finally
+            {
+                _running = false;
+            }
+        }
+    }
+
     public bool HasDependents(string? uid) =>
         uid is not null && lifecycle.Store.Snapshot().Any(kv => Meta.OwnerReferences(kv.Value).Any(r => r["uid"]?.GetValue<string>() == uid));
 
