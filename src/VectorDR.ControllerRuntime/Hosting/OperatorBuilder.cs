@@ -50,6 +50,13 @@ public sealed class OperatorBuilder(IServiceCollection services)
         return this;
     }
 
+    /// <summary>Trims cached objects of kind T (e.g. drop what a controller never reads from thousands of Jobs).</summary>
+    public OperatorBuilder TransformCached<T>(Func<T, T> transform) where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        Services.AddSingleton<ICacheTransform>(new CacheTransform<T>(transform));
+        return this;
+    }
+
     private void AddResourceCache(Type type) =>
         typeof(OperatorBuilder).GetMethod(nameof(AddResourceCache), Type.EmptyTypes)!.MakeGenericMethod(type).Invoke(this, null);
 

@@ -9,7 +9,8 @@ using VectorDR.ControllerRuntime.Hosting;
 namespace VectorDR.ControllerRuntime.Informers;
 
 /// <summary>One shared informer per kind, whoever asks for it; informers asked for after start are started at once.</summary>
-public sealed class InformerFactory(KubeApiClient client, IOptions<OperatorSettings> settings, TimeProvider time, ILoggerFactory loggers)
+public sealed class InformerFactory(KubeApiClient client, IOptions<OperatorSettings> settings, TimeProvider time, ILoggerFactory loggers,
+    IEnumerable<ICacheTransform> transforms)
 {
     private readonly ConcurrentDictionary<Type, ISharedInformer> _informers = new();
     private readonly ConcurrentDictionary<Type, bool> _started = new();
@@ -20,7 +21,11 @@ public sealed class InformerFactory(KubeApiClient client, IOptions<OperatorSetti
     public SharedInformer<T> Get<T>() where T : class, IKubernetesObject<V1ObjectMeta>
     {
         var informer = (SharedInformer<T>)_informers.GetOrAdd(typeof(T), _ => new SharedInformer<T>(
-            client, settings.Value.Namespaces, new InformerOptions { WatchTimeout = settings.Value.WatchTimeout },
+            client, settings.Value.Namespaces, new InformerOptions
+            {
+                WatchTimeout = settings.Value.WatchTimeout,
+                Transform = transforms.FirstOrDefault(t => t.Kind == typeof(T)) is { } transform ? o => (T)transform.Apply(o) : null,
+            },
             time, loggers.CreateLogger($"VectorDR.ControllerRuntime.Informer.{typeof(T).Name}")));
         lock (_gate)
         {

@@ -34,6 +34,9 @@ public sealed record InformerOptions
     /// <summary>Server-side watch timeout; the watch is re-opened from the last resourceVersion after it.</summary>
     public TimeSpan WatchTimeout { get; init; } = TimeSpan.FromMinutes(5);
     public BackoffPolicy ReconnectBackoff { get; init; } = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30));
+
+    /// <summary>Trims each object before it is cached (see <see cref="ICacheTransform"/>); managedFields are always dropped.</summary>
+    public Func<object, object>? Transform { get; init; }
 }
 
 /// <summary>
@@ -189,6 +192,9 @@ public sealed class SharedInformer<T> : IResourceCache<T>, ISharedInformer where
 
     private void Upsert(T obj)
     {
+        // Server-side apply bookkeeping: large, and never read by a controller.
+        obj.Metadata.ManagedFields = null;
+        if (_options.Transform is { } transform) obj = (T)transform(obj);
         var key = ObjectKey.Of(obj);
         var added = true;
         _cache.AddOrUpdate(key, obj, (_, old) =>

@@ -51,7 +51,14 @@ public static class OperatorHost
                 .Owns<V1Job>()
                 .Watches<V1Secret>(BackupPolicyController.PoliciesReferencing)
                 .Watches<RestoreRequest>(RestoreHolds.PoliciesAffectedBy))
-            .AddRestoreRequests();
+            .AddRestoreRequests()
+            // The controllers read a Job's metadata and status only: its pod template (args, env) need not sit in memory for
+            // every Job the cluster keeps until its TTL.
+            .TransformCached<V1Job>(job =>
+            {
+                if (job.Spec is { } spec) spec.Template = null!;
+                return job;
+            });
 
         configure?.Invoke(builder);
 

@@ -219,7 +219,7 @@ public sealed class RuntimeIntegrationTests : IAsyncLifetime
     public async Task Informer_replays_a_deletion_missed_while_disconnected_after_410()
     {
         var options = Microsoft.Extensions.Options.Options.Create(new OperatorSettings());
-        var factory = new Informers.InformerFactory(_client, options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        var factory = new Informers.InformerFactory(_client, options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, []);
         var informer = factory.Get<Widget>();
         var deleted = new ConcurrentQueue<string>();
         informer.AddHandler(e =>
