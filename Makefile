@@ -19,7 +19,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
 .PHONY: build publish test test-only demo qdrant-emulator kube-emulator crds rgw-start rgw-stop \
-        bench-backup bench-stream bench-s3 bench-operator bench-schedule clean
+        bench-backup bench-stream bench-s3 bench-operator bench-schedule bench-restore clean
 
 ## build: compile the solution and publish the CLI and the operator to artifacts/bin/
 build: publish
@@ -65,10 +65,11 @@ qdrant-emulator:
 	$(DOTNET) build tests/VectorDR.QdrantEmulator -c $(CONFIG) --nologo -v quiet
 	exec $(DOTNET) run --project tests/VectorDR.QdrantEmulator -c $(CONFIG) --no-build -- --port $(PORT)
 
-## kube-emulator PORT=<n> KUBECONFIG_OUT=<path>: the Kubernetes API emulator in the foreground
-kube-emulator:
-	$(DOTNET) build tests/VectorDR.KubeEmulator -c $(CONFIG) --nologo -v quiet
-	exec $(DOTNET) run --project tests/VectorDR.KubeEmulator -c $(CONFIG) --no-build -- --port $(PORT) --kubeconfig-out $(KUBECONFIG_OUT) --crds crds
+## kube-emulator PORT=<n> KUBECONFIG_OUT=<path>: the Kubernetes API emulator in the foreground; its Job runner runs the
+## operator's image (ghcr.io/vectordr/vectordr, any tag) as the local artifacts/bin/vectordr
+kube-emulator: build
+	exec $(ARTIFACTS)/bin/kube-emulator --port $(PORT) --kubeconfig-out $(KUBECONFIG_OUT) --crds crds \
+	  --image-map ghcr.io/vectordr/vectordr=$(ARTIFACTS)/bin/vectordr
 
 ## crds: regenerate crds/ and config/ (kustomize bases, RBAC) from the C# types; a test fails when they are stale
 crds:
@@ -94,6 +95,10 @@ bench-stream: build
 ## bench-s3: backup to RGW vs curl + aws s3 cp; copy server-side vs streamed; restore via URL vs stream
 bench-s3: build
 	build/bench/s3.sh
+
+## bench-restore: a >= 1 GiB restore from RGW by a RestoreRequest vs vectordr restore by hand (control-plane overhead); URL vs stream
+bench-restore: build
+	build/bench/restore.sh
 
 clean: rgw-stop
 	rm -rf $(BUILD_DIR) $(ARTIFACTS)
