@@ -48,6 +48,13 @@ public interface IQdrantClient
     /// <summary><c>POST /collections/{c}/points/query</c> with a nearest-vector query.</summary>
     Task<IReadOnlyList<ScoredPoint>> QueryNearestAsync(string collection, NearestQuery query, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <c>POST /collections/{c}/points/query/batch</c>: several nearest-vector queries in one request, answered in
+    /// order. Qdrant runs them together (one pass over the data for exact queries), so N probes cost far less than N calls.
+    /// </summary>
+    Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>> QueryNearestBatchAsync(string collection, IReadOnlyList<NearestQuery> queries,
+        CancellationToken cancellationToken = default);
+
     /// <summary><c>PUT /collections/{c}/points</c> in the <c>points</c> list form.</summary>
     Task UpsertAsync(string collection, IReadOnlyList<PointStruct> points, bool wait = true, CancellationToken cancellationToken = default);
 

@@ -161,14 +161,33 @@ public sealed class QdrantClient : IQdrantClient, IDisposable
     public async Task<IReadOnlyList<ScoredPoint>> QueryNearestAsync(string collection, NearestQuery query,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(query);
-        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1, nameof(query));
-        var body = QdrantJson.Serialize(new WireQueryRequest(query.Vector, query.Using, new WireSearchParams(query.Exact), query.Limit,
-            WithPayload: false));
+        var body = QdrantJson.Serialize(ToWire(query));
         var result = await CallAsync<WireQueryResponse>(
             Json(HttpMethod.Post, $"{Collection(collection)}/points/query", RetryPolicy.Idempotent, body), cancellationToken).ConfigureAwait(false);
-        return [.. result.Points.Select(p => new ScoredPoint(p.Id, p.Score))];
+        return ToScored(result);
     }
+
+    public async Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>> QueryNearestBatchAsync(string collection, IReadOnlyList<NearestQuery> queries,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        if (queries.Count == 0) return [];
+        var body = QdrantJson.Serialize(new WireQueryRequestBatch([.. queries.Select(ToWire)]));
+        var request = Json(HttpMethod.Post, $"{Collection(collection)}/points/query/batch", RetryPolicy.Idempotent, body);
+        var results = await CallAsync<List<WireQueryResponse>>(request, cancellationToken).ConfigureAwait(false);
+        if (results.Count != queries.Count)
+            throw new QdrantProtocolException(request.Operation, $"{results.Count} answers to {queries.Count} queries");
+        return [.. results.Select(ToScored)];
+    }
+
+    private static WireQueryRequest ToWire(NearestQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1, nameof(query));
+        return new WireQueryRequest(query.Vector, query.Using, new WireSearchParams(query.Exact), query.Limit, WithPayload: false);
+    }
+
+    private static IReadOnlyList<ScoredPoint> ToScored(WireQueryResponse response) => [.. response.Points.Select(p => new ScoredPoint(p.Id, p.Score))];
 
     public async Task UpsertAsync(string collection, IReadOnlyList<PointStruct> points, bool wait = true,
         CancellationToken cancellationToken = default)

@@ -48,6 +48,7 @@ public sealed class RequestContractTests
         ["scroll uuid offset"] = c => c.ScrollAsync("docs", new ScrollRequest(10, PointId.FromUuid(Guid.NewGuid()))),
         ["query exact"] = c => c.QueryNearestAsync("docs", new NearestQuery([0.1f, -2.5f, 3f], 10)),
         ["query named approximate"] = c => c.QueryNearestAsync("docs", new NearestQuery([1f], 1, Exact: false, Using: "image")),
+        ["query batch"] = c => c.QueryNearestBatchAsync("docs", [new NearestQuery([0.5f, 1f], 3), new NearestQuery([1f], 2, Exact: false, Using: "image")]),
         ["upsert"] = c => c.UpsertAsync("docs",
         [
             new PointStruct(PointId.FromNumber(1), new JsonArray(1f, 2f), new JsonObject { ["k"] = "v", ["n"] = 1 }),
@@ -146,6 +147,8 @@ public sealed class RequestContractTests
         """{"status":{"error":"Not found: Collection `docs` doesn't exist!"},"time":0.0001}""")]
     [InlineData("post", "/collections/{collection_name}/points/query", 200,
         """{"result":{"points":[{"id":7,"version":3,"score":0.99}]},"status":"ok","time":0.0012}""")]
+    [InlineData("post", "/collections/{collection_name}/points/query/batch", 200,
+        """{"result":[{"points":[{"id":7,"version":3,"score":0.99}]},{"points":[]}],"status":"ok","time":0.0012}""")]
     [InlineData("post", "/collections/{collection_name}/points/scroll", 200,
         """{"result":{"points":[{"id":1,"payload":{"a":1},"vector":[0.5,1.0]}],"next_page_offset":null},"status":"ok","time":0.1}""")]
     [InlineData("get", "/cluster", 200, """{"result":{"status":"disabled"},"status":"ok","time":0.1}""")]

@@ -16,6 +16,7 @@ public sealed class RequestShapeTests
         var p when p.EndsWith("/points/count") => """{"count":1}""",
         var p when p.EndsWith("/points/scroll") => """{"points":[],"next_page_offset":null}""",
         var p when p.EndsWith("/points/query") => """{"points":[]}""",
+        var p when p.EndsWith("/points/query/batch") => """[{"points":[{"id":7,"version":3,"score":0.5}]},{"points":[]}]""",
         var p when p.EndsWith("/points") => """{"operation_id":1,"status":"completed"}""",
         var p when p.EndsWith("/snapshots") && request.Method == HttpMethod.Post => """{"name":"s.snapshot","size":1}""",
         _ => "true",
@@ -201,11 +202,43 @@ public sealed class RequestShapeTests
     }
 
     [Fact]
+    public async Task Query_batch_sends_every_query_in_one_request_and_answers_in_order()
+    {
+        using var client = TestClients.Create(handler);
+
+        var answers = await client.QueryNearestBatchAsync("docs", [new NearestQuery([0.25f, -1f], 10), new NearestQuery([1f], 3, Exact: false, Using: "image")]);
+        var none = await client.QueryNearestBatchAsync("docs", []);
+
+        var request = Assert.Single(handler.Requests);
+        Assert.Equal("/collections/docs/points/query/batch", request.PathAndQuery);
+        AssertJson("""
+            {"searches":[
+              {"query":[0.25,-1],"params":{"exact":true},"limit":10,"with_payload":false},
+              {"query":[1],"using":"image","params":{"exact":false},"limit":3,"with_payload":false}]}
+            """, request);
+        Assert.Equal([PointId.FromNumber(7)], answers[0].Select(p => p.Id));
+        Assert.Empty(answers[1]);
+        Assert.Empty(none);
+    }
+
+    [Fact]
+    public async Task Query_batch_with_fewer_answers_than_queries_is_a_protocol_error()
+    {
+        using var client = TestClients.Create(handler);
+
+        var error = await Assert.ThrowsAsync<QdrantProtocolException>(() =>
+            client.QueryNearestBatchAsync("docs", [new NearestQuery([1f], 1), new NearestQuery([2f], 1), new NearestQuery([3f], 1)]));
+
+        Assert.Contains("2 answers to 3 queries", error.Message);
+    }
+
+    [Fact]
     public async Task Scroll_and_query_reject_a_zero_limit_before_sending()
     {
         using var client = TestClients.Create(handler);
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.ScrollAsync("docs", new ScrollRequest(0)));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.QueryNearestAsync("docs", new NearestQuery([1f], 0)));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.QueryNearestBatchAsync("docs", [new NearestQuery([1f], 1), new NearestQuery([1f], 0)]));
         Assert.Empty(handler.Requests);
         _ = HttpStatusCode.OK;
         _ = JsonValueKind.Null;

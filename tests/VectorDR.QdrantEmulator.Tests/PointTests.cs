@@ -184,6 +184,52 @@ public sealed class PointTests(EmulatorFixture fixture) : IClassFixture<Emulator
     }
 
     [Fact]
+    public async Task Query_batch_answers_each_search_in_order_as_a_single_query_would()
+    {
+        var name = Names.Unique("batch");
+        await fixture.Host.SeedCollectionAsync(name, 400, 8, "Dot", shards: 3);
+        var searches = Enumerable.Range(0, 5)
+            .Select(i => (object)new { query = QdrantEmulatorHost.SeedVector(11, (ulong)i, 8), limit = 3 + i, offset = i % 2, @params = new { exact = true } })
+            .Append(new { limit = 4 }) // no query: the first points by id
+            .Append(new { query = 17, limit = 5 }) // a point id: its neighbours, itself excluded
+            .ToList();
+
+        var batch = await Http.PostAsync($"/collections/{name}/points/query/batch", new { searches });
+
+        Assert.Equal(200, batch.Code);
+        var answers = batch.Result!.AsArray();
+        Assert.Equal(searches.Count, answers.Count);
+        for (var i = 0; i < searches.Count; i++)
+        {
+            var single = await Http.PostAsync($"/collections/{name}/points/query", searches[i]);
+            Assert.True(JsonNode.DeepEquals(single.Result, answers[i]), $"search {i}: batch {answers[i]}, single {single.Result}");
+        }
+        Assert.Equal(3, answers[0]!["points"]!.AsArray().Count);
+        Assert.Equal([0, 1, 2, 3], answers[5]!["points"]!.AsArray().Select(p => p!["id"]!.GetValue<int>()));
+        Assert.DoesNotContain(17, answers[6]!["points"]!.AsArray().Select(p => p!["id"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task Query_batch_rejects_a_bad_search_as_a_whole()
+    {
+        var name = await CollectionAsync("Dot");
+
+        var missing = await Http.PostAsync($"/collections/{name}/points/query/batch", new { });
+        var unknownVector = await Http.PostAsync($"/collections/{name}/points/query/batch",
+            """{"searches":[{"query":[1,0],"limit":1},{"query":[1,0],"using":"zzz"}]}""");
+        var empty = await Http.PostAsync($"/collections/{name}/points/query/batch", """{"searches":[]}""");
+        var ghost = await Http.PostAsync("/collections/ghost-batch/points/query/batch", """{"searches":[]}""");
+
+        Assert.Equal(400, missing.Code);
+        Assert.Contains("searches", missing.Error);
+        Assert.Equal(400, unknownVector.Code);
+        Assert.Contains("zzz", unknownVector.Error);
+        Assert.Equal(200, empty.Code);
+        Assert.Empty(empty.Result!.AsArray());
+        Assert.Equal(404, ghost.Code);
+    }
+
+    [Fact]
     public async Task Query_limit_0_is_422()
     {
         var name = await CollectionAsync("Dot");

@@ -9,6 +9,7 @@ using VectorDR.ControllerRuntime.Controllers;
 using VectorDR.ControllerRuntime.Events;
 using VectorDR.ControllerRuntime.Informers;
 using VectorDR.ControllerRuntime.LeaderElection;
+using VectorDR.ControllerRuntime.Metrics;
 
 namespace VectorDR.ControllerRuntime.Hosting;
 
@@ -82,7 +83,7 @@ public static class ServiceCollectionExtensions
         var options = services.AddOptions<OperatorSettings>();
         if (configure is not null) options.Configure(configure);
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IKubernetes>(_ => new Kubernetes(KubernetesClientConfiguration.BuildDefaultConfig()));
+        services.TryAddSingleton<IKubernetes>(_ => new Kubernetes(KubernetesClientConfiguration.BuildDefaultConfig(), new ApiRequestMetricsHandler()));
         services.TryAddSingleton<KubeApiClient>();
         services.TryAddSingleton<InformerFactory>();
         services.TryAddSingleton<FinalizerManager>();

@@ -17,6 +17,8 @@ public static class Probes
 
     private const int ScrollPageSize = 1_000;
 
+    private const int QueriesPerBatch = 16;
+
     /// <summary>
     /// Samples up to <paramref name="count"/> points (reservoir sampling over the first ids, deterministic for a
     /// given <paramref name="seed"/>), and records each one's exact top-<paramref name="topK"/> neighbours.
@@ -49,18 +51,19 @@ public static class Probes
         if (reservoir.Count == 0) return null;
         reservoir.Sort((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
 
-        var probes = new List<Probe>(reservoir.Count);
+        var sampled = new List<(PointId Id, float[] Vector)>(reservoir.Count);
         foreach (var id in reservoir)
         {
             // Scrolling from an id with limit 1 returns that point: a retrieve-by-id that needs no extra endpoint.
             var page = await qdrant.ScrollAsync(collection, new ScrollRequest(1, id, WithVector: true), cancellationToken).ConfigureAwait(false);
-            if (page.Points is not [var point] || point.Id != id || ExtractVector(point.Vector, vectorName) is not { } vector)
-                continue;
-            var hits = await qdrant.QueryNearestAsync(collection, new NearestQuery(vector, topK, Exact: true, vectorName), cancellationToken)
-                .ConfigureAwait(false);
-            probes.Add(new Probe { PointId = id, Vector = vector, ExpectedIds = hits.Select(h => h.Id).ToArray() });
+            if (page.Points is [var point] && point.Id == id && ExtractVector(point.Vector, vectorName) is { } vector)
+                sampled.Add((id, vector));
         }
 
+        var neighbours = await QueryAsync(qdrant, collection, sampled.Select(s => s.Vector).ToList(), topK, vectorName, cancellationToken)
+            .ConfigureAwait(false);
+        var probes = sampled.Select((s, i) => new Probe { PointId = s.Id, Vector = s.Vector, ExpectedIds = neighbours[i].Select(h => h.Id).ToArray() })
+            .ToList();
         return probes.Count == 0 ? null : new ProbeSet { TopK = topK, Using = vectorName, Probes = probes };
     }
 
@@ -69,15 +72,31 @@ public static class Probes
         CancellationToken cancellationToken)
     {
         if (probes.Probes.Count == 0) return 1.0;
+        var hits = await QueryAsync(qdrant, collection, probes.Probes.Select(p => p.Vector).ToList(), probes.TopK, probes.Using, cancellationToken)
+            .ConfigureAwait(false);
         double total = 0;
-        foreach (var probe in probes.Probes)
+        for (var i = 0; i < probes.Probes.Count; i++)
         {
-            var hits = await qdrant.QueryNearestAsync(collection,
-                new NearestQuery(probe.Vector, probes.TopK, Exact: true, probes.Using), cancellationToken).ConfigureAwait(false);
-            var expected = probe.ExpectedIds.ToHashSet();
-            total += expected.Count == 0 ? 1.0 : (double)hits.Count(h => expected.Contains(h.Id)) / expected.Count;
+            var expected = probes.Probes[i].ExpectedIds.ToHashSet();
+            total += expected.Count == 0 ? 1.0 : (double)hits[i].Count(h => expected.Contains(h.Id)) / expected.Count;
         }
         return total / probes.Probes.Count;
+    }
+
+    /// <summary>
+    /// Exact top-k neighbours of each vector, in batches: every exact query scans the whole collection, and a batch
+    /// scans it once for all of its queries. Batches stay small so one request never runs into Qdrant's timeout.
+    /// </summary>
+    private static async Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>> QueryAsync(IQdrantClient qdrant, string collection,
+        IReadOnlyList<float[]> vectors, int topK, string? vectorName, CancellationToken cancellationToken)
+    {
+        var results = new List<IReadOnlyList<ScoredPoint>>(vectors.Count);
+        foreach (var batch in vectors.Chunk(QueriesPerBatch))
+        {
+            var queries = batch.Select(v => new NearestQuery(v, topK, Exact: true, vectorName)).ToList();
+            results.AddRange(await qdrant.QueryNearestBatchAsync(collection, queries, cancellationToken).ConfigureAwait(false));
+        }
+        return results;
     }
 
     /// <summary>The vector to probe: null for a single unnamed vector, else the first named vector (ordinal order).</summary>

@@ -1,7 +1,7 @@
 namespace VectorDR.Operator.Bench;
 
 /// <summary>
-/// The hidden `bench` subcommand (the operator in process against an API server, normally the emulator):
+/// The hidden `bench` subcommand (against an API server, normally the emulator; the operator runs as a child process):
 /// `bench [--policies N] [--idle-seconds S]` is make bench-operator, `bench schedule [--policies N] [--minutes M]`
 /// make bench-schedule; both take --kubeconfig PATH.
 /// </summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using k8s;
@@ -7,14 +6,12 @@ using VectorDR.ControllerRuntime.Client;
 using VectorDR.ControllerRuntime.Entities;
 using VectorDR.ControllerRuntime.Schema;
 using VectorDR.Operator.Entities;
-using VectorDR.Operator.Hosting;
 
 namespace VectorDR.Operator.Bench;
 
 /// <summary>
-/// What the operator benchmarks share: arguments, the API objects policies need, the operator host in this process
-/// (so the process's RSS is the operator's, plus the benchmark's small client), and creating policies and waiting for
-/// them to be Ready.
+/// What the operator benchmarks share: arguments, the API objects policies need, and creating policies and waiting for
+/// them to be Ready. The operator itself runs in a process of its own (<see cref="OperatorProcess"/>).
 /// </summary>
 public static class BenchHarness
 {
@@ -30,9 +27,10 @@ public static class BenchHarness
     public static double DoubleArg(string[] args, string name, double fallback) =>
         Arg(args, name) is { } text ? double.Parse(text, CultureInfo.InvariantCulture) : fallback;
 
-    public static KubernetesClientConfiguration Config(string[] args) => Arg(args, "--kubeconfig") is { } path
-        ? KubernetesClientConfiguration.BuildConfigFromConfigFile(path)
-        : KubernetesClientConfiguration.BuildDefaultConfig();
+    /// <summary>--kubeconfig PATH, or KUBECONFIG: the benchmark's client and the operator's process both read it.</summary>
+    public static string KubeconfigPath(string[] args) =>
+        Arg(args, "--kubeconfig") ?? Environment.GetEnvironmentVariable("KUBECONFIG")
+        ?? throw new ArgumentException("bench needs --kubeconfig PATH (or KUBECONFIG) of the API server to run against");
 
     /// <summary>The CRDs (an emulator starts without them unless given --crds), the namespace and, optionally, the Qdrant API-key Secret.</summary>
     public static async Task PrepareAsync(KubeApiClient client, string ns, bool qdrantSecret, CancellationToken ct)
@@ -60,28 +58,6 @@ public static class BenchHarness
         }
     }
 
-    /// <summary>The operator as deployed (default workers, leader election on), its API traffic counted by <paramref name="counter"/>.</summary>
-    /// <param name="logLevel">The operator's log level on stdout (its warnings would drown a report that counts the same things).</param>
-    public static async Task<WebApplication> StartOperatorAsync(KubernetesClientConfiguration config, RequestCounter counter, string ns, CancellationToken ct,
-        string logLevel = "Warning")
-    {
-        var app = OperatorHost.Build(
-        [
-            "--Urls=http://127.0.0.1:0",
-            "--Logging:LogLevel:Default=" + logLevel,
-            "--Operator:Workers=4",
-            "--Operator:LeaderElection:LeaseNamespace=" + ns,
-        ], b => b.Services.AddSingleton<IKubernetes>(new Kubernetes(config, counter)));
-        await app.StartAsync(ct);
-        return app;
-    }
-
-    public static async Task StopAsync(WebApplication app)
-    {
-        await app.StopAsync(CancellationToken.None);
-        await app.DisposeAsync();
-    }
-
     public static Task CreatePoliciesAsync(KubeApiClient client, int count, Func<int, BackupPolicy> policy, CancellationToken ct) =>
         Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
             async (i, token) => await client.CreateAsync(policy(i), token));
@@ -98,27 +74,5 @@ public static class BenchHarness
             // Listing N policies is itself load on the server: poll gently.
             await Task.Delay(TimeSpan.FromSeconds(1), limit.Token);
         }
-    }
-
-    /// <summary>The process's peak resident set (VmHWM) in MiB: the operator and the benchmark's client together.</summary>
-    public static double PeakRssMiB()
-    {
-        using var process = Process.GetCurrentProcess();
-        process.Refresh();
-        return Math.Round(process.PeakWorkingSet64 / 1048576.0, 1);
-    }
-
-    /// <summary>CPU time this process used (operator and the benchmark's client), to tell an operator bottleneck from the API server's.</summary>
-    public static double CpuSeconds()
-    {
-        using var process = Process.GetCurrentProcess();
-        return Math.Round(process.TotalProcessorTime.TotalSeconds, 1);
-    }
-
-    public static double RssMiB()
-    {
-        using var process = Process.GetCurrentProcess();
-        process.Refresh();
-        return Math.Round(process.WorkingSet64 / 1048576.0, 1);
     }
 }

@@ -4,7 +4,6 @@ using k8s;
 using k8s.Models;
 using VectorDR.ControllerRuntime.Client;
 using VectorDR.ControllerRuntime.Entities;
-using VectorDR.ControllerRuntime.Events;
 using VectorDR.Operator.Entities;
 
 namespace VectorDR.Operator.Bench;
@@ -31,53 +30,56 @@ public sealed record BenchResult(
     IReadOnlyDictionary<string, long> IdleOtherRequests);
 
 /// <summary>
-/// `vectordr-operator bench`: N BackupPolicies against an API server (the emulator), the operator in process.
-/// Measures the time until every policy is Ready, the process's peak RSS, and what the operator sends once idle
+/// `vectordr-operator bench`: N BackupPolicies against an API server (the emulator), the operator in a process of its
+/// own. Measures the time until every policy is Ready, the operator's peak RSS, and what the operator sends once idle
 /// (the target: nothing beyond re-opened watches and lease renewals).
 /// </summary>
 public static class OperatorBenchmark
 {
-    public static async Task<BenchResult> RunAsync(KubernetesClientConfiguration config, BenchOptions options, TextWriter log, CancellationToken ct)
+    public static async Task<BenchResult> RunAsync(string kubeconfig, BenchOptions options, TextWriter log, CancellationToken ct)
     {
-        var bench = new KubeApiClient(new Kubernetes(config));
+        var bench = new KubeApiClient(new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)));
         await BenchHarness.PrepareAsync(bench, options.Namespace, qdrantSecret: true, ct);
 
-        var counter = new RequestCounter();
-        var app = await BenchHarness.StartOperatorAsync(config, counter, options.Namespace, ct);
-        try
-        {
-            var started = Stopwatch.StartNew();
-            await BenchHarness.CreatePoliciesAsync(bench, options.Policies, i => Policy(options.Namespace, i), ct);
-            log.WriteLine($"created {options.Policies} policies in {started.Elapsed.TotalSeconds:F1}s");
+        await using var @operator = await OperatorProcess.StartAsync(kubeconfig, options.Namespace, "Warning", ct);
+        var atStart = await @operator.RequestsAsync(ct);
+        var started = Stopwatch.StartNew();
+        await BenchHarness.CreatePoliciesAsync(bench, options.Policies, i => Policy(options.Namespace, i), ct);
+        log.WriteLine($"created {options.Policies} policies in {started.Elapsed.TotalSeconds:F1}s");
 
-            await BenchHarness.WaitAllReadyAsync(bench, options.Namespace, options.Policies, options.Timeout, ct);
-            var untilReady = started.Elapsed;
-            var readyRequests = counter.Total;
-            log.WriteLine($"all {options.Policies} Ready after {untilReady.TotalSeconds:F1}s ({readyRequests} operator requests)");
+        await BenchHarness.WaitAllReadyAsync(bench, options.Namespace, options.Policies, options.Timeout, ct);
+        var untilReady = started.Elapsed;
+        var readyRequests = (await @operator.RequestsAsync(ct)).Since(atStart).Total;
+        log.WriteLine($"all {options.Policies} Ready after {untilReady.TotalSeconds:F1}s ({readyRequests} operator requests)");
 
-            // Events are written in the background: let them drain (and the last status writes land) before measuring idle traffic.
-            if (app.Services.GetRequiredService<IEventPublisher>() is EventPublisher events) await events.FlushAsync(ct);
-            await Task.Delay(TimeSpan.FromSeconds(2), ct);
-            counter.Reset();
-            await Task.Delay(options.Idle, ct);
-            var minutes = options.Idle.TotalMinutes;
-            var snapshot = counter.Snapshot();
-            return new BenchResult(
-                options.Policies,
-                Math.Round(untilReady.TotalSeconds, 2),
-                BenchHarness.PeakRssMiB(),
-                BenchHarness.RssMiB(),
-                options.Idle.TotalSeconds,
-                Math.Round(snapshot.Total / minutes, 1),
-                Math.Round(snapshot.Lease / minutes, 1),
-                Math.Round(snapshot.Watch / minutes, 1),
-                Math.Round(snapshot.Other / minutes, 1),
-                readyRequests,
-                counter.Others());
-        }
-        finally
+        // Events and the last status writes are sent in the background: idle starts once the operator has sent nothing for 2 s.
+        var idleFrom = await SettledAsync(@operator, TimeSpan.FromSeconds(2), ct);
+        await Task.Delay(options.Idle, ct);
+        var minutes = options.Idle.TotalMinutes;
+        var idle = (await @operator.RequestsAsync(ct)).Since(idleFrom);
+        return new BenchResult(
+            options.Policies,
+            Math.Round(untilReady.TotalSeconds, 2),
+            @operator.PeakRssMiB(),
+            @operator.RssMiB(),
+            options.Idle.TotalSeconds,
+            Math.Round(idle.Total / minutes, 1),
+            Math.Round(idle.Lease / minutes, 1),
+            Math.Round(idle.Watch / minutes, 1),
+            Math.Round(idle.Other / minutes, 1),
+            readyRequests,
+            idle.Others());
+    }
+
+    private static async Task<ApiRequestCounts> SettledAsync(OperatorProcess @operator, TimeSpan quiet, CancellationToken ct)
+    {
+        var last = await @operator.RequestsAsync(ct);
+        while (true)
         {
-            await BenchHarness.StopAsync(app);
+            await Task.Delay(quiet, ct);
+            var now = await @operator.RequestsAsync(ct);
+            if (now.Other == last.Other) return now;
+            last = now;
         }
     }
 
@@ -88,7 +90,7 @@ public static class OperatorBenchmark
             Policies = BenchHarness.IntArg(args, "--policies", 1000),
             Idle = TimeSpan.FromSeconds(BenchHarness.DoubleArg(args, "--idle-seconds", 60)),
         };
-        var result = await RunAsync(BenchHarness.Config(args), options, Console.Out, CancellationToken.None);
+        var result = await RunAsync(BenchHarness.KubeconfigPath(args), options, Console.Out, CancellationToken.None);
         Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
         return 0;
     }

@@ -41,6 +41,8 @@ public sealed record ScheduleBenchResult(
     IReadOnlyList<MinuteLateness> PerMinute,
     double PeakRssMiB,
     double RssMiB,
+    string RssAtEnd,
+    double ManagedHeapMiB,
     double WindowSeconds,
     double CpuSecondsInWindow,
     double RequestsPerMinute,
@@ -51,8 +53,8 @@ public sealed record ScheduleBenchResult(
     int WatchRestarts);
 
 /// <summary>
-/// `vectordr-operator bench schedule`: N BackupPolicies on a one-minute schedule, the operator in process, Jobs finished at
-/// once by the emulator (`kube-emulator --instant-jobs`). For every scheduled minute of the window it checks that each
+/// `vectordr-operator bench schedule`: N BackupPolicies on a one-minute schedule, the operator in a process of its own,
+/// Jobs finished at once by the emulator (`kube-emulator --instant-jobs`). For every scheduled minute of the window it checks that each
 /// policy got exactly one backup Job, and how late it appeared. Lateness is measured from the scheduled time to the
 /// moment this benchmark's own watch delivered the Job: an upper bound on the operator's lateness that includes the
 /// API server's watch delivery (both clocks are this machine's).
@@ -61,8 +63,9 @@ public static class ScheduleBenchmark
 {
     private const string Schedule = "* * * * *";
 
-    public static async Task<ScheduleBenchResult> RunAsync(KubernetesClientConfiguration config, ScheduleBenchOptions options, TextWriter log, CancellationToken ct)
+    public static async Task<ScheduleBenchResult> RunAsync(string kubeconfig, ScheduleBenchOptions options, TextWriter log, CancellationToken ct)
     {
+        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
         var bench = new KubeApiClient(new Kubernetes(config));
         // Filesystem locations and no API key: no policy references a Secret, so none is needed.
         await BenchHarness.PrepareAsync(bench, options.Namespace, qdrantSecret: false, ct);
@@ -72,16 +75,15 @@ public static class ScheduleBenchmark
         var watcher = new JobWatcher(new KubeApiClient(new Kubernetes(config)), options.Namespace, log);
         await watcher.StartAsync(stopWatching.Token);
 
-        var counter = new RequestCounter();
         // Skipped runs are logged as warnings by the operator: the report counts them, so only errors are printed.
-        var app = await BenchHarness.StartOperatorAsync(config, counter, options.Namespace, ct, logLevel: "Error");
+        await using var @operator = await OperatorProcess.StartAsync(kubeconfig, options.Namespace, "Error", ct);
         try
         {
             var created = DateTimeOffset.UtcNow;
             await BenchHarness.CreatePoliciesAsync(bench, options.Policies, i => Policy(options.Namespace, i), ct);
             await BenchHarness.WaitAllReadyAsync(bench, options.Namespace, options.Policies, options.ReadyTimeout, ct);
             var ready = DateTimeOffset.UtcNow;
-            log.WriteLine($"created {options.Policies} policies, all Ready after {(ready - created).TotalSeconds:F1}s");
+            log.WriteLine($"created {options.Policies} policies, all Ready after {(ready - created).TotalSeconds:F1}s (operator pid {@operator.Id})");
 
             // Every policy exists before the window opens, so each owes exactly one run per minute of it.
             var windowStart = NextMinute(ready);
@@ -91,14 +93,13 @@ public static class ScheduleBenchmark
             // Requests are counted over whole minutes: from just before the first occurrence to just before the one after the
             // window, so each minute's run (backup Job, its recording, the copy-and-prune Job) is charged once.
             await DelayUntil(windowStart.AddMilliseconds(-500), ct);
-            counter.Reset();
+            var requestsFrom = await @operator.RequestsAsync(ct);
             var countFrom = DateTimeOffset.UtcNow;
-            var cpuFrom = BenchHarness.CpuSeconds();
+            var cpuFrom = @operator.CpuSeconds();
             await DelayUntil(windowEnd.AddMilliseconds(-500), ct);
-            var requests = counter.Snapshot();
-            var windowRequests = counter.Others();
+            var requests = (await @operator.RequestsAsync(ct)).Since(requestsFrom);
             var windowSeconds = (DateTimeOffset.UtcNow - countFrom).TotalSeconds;
-            var cpuSeconds = BenchHarness.CpuSeconds() - cpuFrom;
+            var cpuSeconds = @operator.CpuSeconds() - cpuFrom;
 
             await stopWatching.CancelAsync();
             await watcher.StoppedAsync();
@@ -107,15 +108,17 @@ public static class ScheduleBenchmark
 
             return Analyse(options, windowStart.UtcDateTime, windowEnd.UtcDateTime, watcher.Seen, policies) with
             {
-                PeakRssMiB = BenchHarness.PeakRssMiB(),
-                RssMiB = BenchHarness.RssMiB(),
+                PeakRssMiB = @operator.PeakRssMiB(),
+                RssMiB = @operator.RssMiB(),
+                RssAtEnd = @operator.RssBreakdown(),
+                ManagedHeapMiB = await @operator.ManagedHeapMiBAsync(ct),
                 WindowSeconds = Math.Round(windowSeconds, 1),
                 CpuSecondsInWindow = Math.Round(cpuSeconds, 1),
                 RequestsPerMinute = Math.Round(requests.Total / perMinute, 1),
                 LeaseRequestsPerMinute = Math.Round(requests.Lease / perMinute, 1),
                 WatchOpensPerMinute = Math.Round(requests.Watch / perMinute, 1),
                 OtherRequestsPerMinute = Math.Round(requests.Other / perMinute, 1),
-                WindowRequests = windowRequests,
+                WindowRequests = requests.Others(),
                 WatchRestarts = watcher.Restarts,
             };
         }
@@ -123,7 +126,6 @@ public static class ScheduleBenchmark
         {
             await stopWatching.CancelAsync();
             await watcher.StoppedAsync();
-            await BenchHarness.StopAsync(app);
         }
     }
 
@@ -134,7 +136,7 @@ public static class ScheduleBenchmark
             Policies = BenchHarness.IntArg(args, "--policies", 200),
             Minutes = BenchHarness.IntArg(args, "--minutes", 5),
         };
-        var result = await RunAsync(BenchHarness.Config(args), options, Console.Out, CancellationToken.None);
+        var result = await RunAsync(BenchHarness.KubeconfigPath(args), options, Console.Out, CancellationToken.None);
         Console.WriteLine(Summary(result));
         Console.WriteLine(JsonSerializer.Serialize(result));
         // Timing and memory are machine-dependent and only reported; a duplicate or a missed run is a correctness failure.
@@ -181,7 +183,7 @@ public static class ScheduleBenchmark
             Percentile(syncs, 0.99),
             minutes.Select(m => lateness.Where(l => l.Scheduled == m).Select(l => l.Seconds).ToList())
                 .Select((l, i) => new MinuteLateness(minutes[i], l.Count, Percentile(l, 0.50), Percentile(l, 1.00))).ToList(),
-            0, 0, 0, 0, 0, 0, 0, 0, new Dictionary<string, long>(), 0);
+            0, 0, "", 0, 0, 0, 0, 0, 0, 0, new Dictionary<string, long>(), 0);
     }
 
     private static string Summary(ScheduleBenchResult r)
@@ -194,8 +196,8 @@ public static class ScheduleBenchmark
             $"  lateness (Job seen on the benchmark's watch - scheduled time; includes watch delivery): p50 {r.LatenessP50Seconds:F3}s, p99 {r.LatenessP99Seconds:F3}s, max {r.LatenessMaxSeconds:F3}s (target p99 < 2s)",
             $"  copy-and-prune Job seen - scheduled time: p99 {r.SyncLatenessP99Seconds:F3}s",
             "  per minute: " + string.Join(", ", r.PerMinute.Select(m => $"{m.Scheduled:HH:mm} {m.Runs} runs p50 {m.P50Seconds:F2}s max {m.MaxSeconds:F2}s")),
-            $"  peak RSS {r.PeakRssMiB:F1} MiB = {r.PeakRssMiB * 1.048576:F0} MB (operator and the benchmark's client, one process; target < 200 MB), RSS at the end {r.RssMiB:F1} MiB",
-            $"  CPU of this process (operator + benchmark client) in the window: {r.CpuSecondsInWindow:F1}s of {r.WindowSeconds:F0}s",
+            $"  operator process: peak RSS (VmHWM) {r.PeakRssMiB:F1} MiB = {r.PeakRssMiB * 1.048576:F0} MB (target < 200 MB), RSS at the end {r.RssMiB:F1} MiB ({r.RssAtEnd}; managed heap {r.ManagedHeapMiB:F1} MiB)",
+            $"  operator CPU in the window: {r.CpuSecondsInWindow:F1}s of {r.WindowSeconds:F0}s",
             $"  operator API requests over {r.WindowSeconds:F0}s: {r.RequestsPerMinute:F0}/min (lease {r.LeaseRequestsPerMinute:F0}, watch opens {r.WatchOpensPerMinute:F0}, other {r.OtherRequestsPerMinute:F0})",
             "  per minute by kind: " + string.Join(", ", r.WindowRequests.Select(kv => $"{kv.Key} {kv.Value / (r.WindowSeconds / 60):F0}")),
         };

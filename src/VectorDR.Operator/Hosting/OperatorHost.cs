@@ -3,6 +3,7 @@ using k8s.Models;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Prometheus;
 using VectorDR.ControllerRuntime.Hosting;
+using VectorDR.ControllerRuntime.Metrics;
 using VectorDR.Operator.Controllers;
 using VectorDR.Operator.Entities;
 using VectorDR.Operator.Jobs;
@@ -37,7 +38,8 @@ public static class OperatorHost
             s.LeaderElection.LeaseName = "vectordr-operator-leader";
         });
         builder.Services.Configure<OperatorSettings>(section);
-        builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(ClientConfiguration(section.Get<OperatorOptions>() ?? new OperatorOptions())));
+        builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(ClientConfiguration(section.Get<OperatorOptions>() ?? new OperatorOptions()),
+            new ApiRequestMetricsHandler()));
 
         builder.Services.AddSingleton<JobFactory>();
         builder.Services.AddSingleton<JobInspector>();

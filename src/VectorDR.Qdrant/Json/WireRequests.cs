@@ -23,6 +23,9 @@ internal sealed record WireQueryRequest(
 
 internal sealed record WireSearchParams(bool Exact);
 
+/// <summary><c>QueryRequestBatch</c>.</summary>
+internal sealed record WireQueryRequestBatch(IReadOnlyList<WireQueryRequest> Searches);
+
 /// <summary><c>PointsList</c>.</summary>
 internal sealed record WirePointsList(IReadOnlyList<WirePointStruct> Points);
 

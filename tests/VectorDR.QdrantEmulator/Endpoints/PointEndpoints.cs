@@ -5,7 +5,7 @@ using VectorDR.QdrantEmulator.Model;
 
 namespace VectorDR.QdrantEmulator.Endpoints;
 
-/// <summary>Points: upsert, delete, get/retrieve, count, scroll, query and the legacy search (API-NOTES §10.3).</summary>
+/// <summary>Points: upsert, delete, get/retrieve, count, scroll, query, query/batch and the legacy search (API-NOTES §10.3).</summary>
 internal static class PointEndpoints
 {
     public static void Map(WebApplication app, QdrantNode node)
@@ -139,29 +139,31 @@ internal static class PointEndpoints
         {
             var c = node.Registry.Get(collection);
             var body = await RequestReader.ReadObjectAsync(context, context.RequestAborted);
-            if (body["prefetch"] is not null)
+            var (query, payload, vectors) = ParseQuery(body);
+            var results = Search.QueryBatch(c, [query])[0];
+            return EnvelopeResult.Ok(w => WriteQueryResponse(w, c, results, payload, vectors));
+        });
+
+        app.MapPost("/collections/{collection}/points/query/batch", async (HttpContext context, string collection) =>
+        {
+            var c = node.Registry.Get(collection);
+            var body = await RequestReader.ReadObjectAsync(context, context.RequestAborted);
+            if (body["searches"] is not JsonArray searches)
             {
-                throw QdrantApiException.BadRequest("the emulator does not support prefetch");
+                throw QdrantApiException.JsonFormat("missing field `searches`");
             }
 
-            var limit = (int)Math.Min(RequestReader.OptionalUInt(body, "limit", 1) ?? 10, int.MaxValue / 2);
-            var offset = (int)Math.Min(RequestReader.OptionalUInt(body, "offset", 0) ?? 0, int.MaxValue / 2);
-            var filter = PointFilter.Parse(body["filter"]);
-            var payload = PayloadSelector.Parse(body["with_payload"], false);
-            var vectors = VectorSelector.Parse(body["with_vector"], false);
-            var threshold = body["score_threshold"]?.GetValue<float>();
-            var results = Search.Query(c, body["query"], RequestReader.OptionalString(body, "using"), limit, offset, threshold, filter);
+            var parsed = searches.Select(s => ParseQuery(s as JsonObject ?? throw QdrantApiException.JsonFormat("searches: expected a QueryRequest object"))).ToList();
+            var results = Search.QueryBatch(c, parsed.Select(p => p.Query).ToList());
             return EnvelopeResult.Ok(w =>
             {
-                w.WriteStartObject();
-                w.WriteStartArray("points");
-                foreach (var (point, score) in results)
+                w.WriteStartArray();
+                for (var i = 0; i < results.Count; i++)
                 {
-                    PointWriter.Write(w, c.Config, point, payload, vectors, score);
+                    WriteQueryResponse(w, c, results[i], parsed[i].Payload, parsed[i].Vectors);
                 }
 
                 w.WriteEndArray();
-                w.WriteEndObject();
             });
         });
 
@@ -192,5 +194,35 @@ internal static class PointEndpoints
                 w.WriteEndArray();
             });
         });
+    }
+
+    /// <summary>A <c>QueryRequest</c> body: the query, and what each returned point carries.</summary>
+    private static (QuerySpec Query, PayloadSelector Payload, VectorSelector Vectors) ParseQuery(JsonObject body)
+    {
+        if (body["prefetch"] is not null)
+        {
+            throw QdrantApiException.BadRequest("the emulator does not support prefetch");
+        }
+
+        var limit = (int)Math.Min(RequestReader.OptionalUInt(body, "limit", 1) ?? 10, int.MaxValue / 2);
+        var offset = (int)Math.Min(RequestReader.OptionalUInt(body, "offset", 0) ?? 0, int.MaxValue / 2);
+        var query = new QuerySpec(body["query"], RequestReader.OptionalString(body, "using"), limit, offset,
+            body["score_threshold"]?.GetValue<float>(), PointFilter.Parse(body["filter"]));
+        return (query, PayloadSelector.Parse(body["with_payload"], false), VectorSelector.Parse(body["with_vector"], false));
+    }
+
+    /// <summary>A <c>QueryResponse</c>: <c>{"points": [ScoredPoint...]}</c>.</summary>
+    private static void WriteQueryResponse(Utf8JsonWriter w, Collection c, List<(StoredPoint Point, float Score)> results, PayloadSelector payload,
+        VectorSelector vectors)
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("points");
+        foreach (var (point, score) in results)
+        {
+            PointWriter.Write(w, c.Config, point, payload, vectors, score);
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
     }
 }
