@@ -3,7 +3,7 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .
-RUN dotnet publish src/VectorDR.Cli -c Release -o /out/vectordr \
+RUN dotnet publish src/VectorDR.Cli -c Release --use-current-runtime --self-contained false -o /out/vectordr \
  && dotnet publish src/VectorDR.Operator -c Release -o /out/vectordr-operator
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0

@@ -9,6 +9,9 @@ SHELL := /bin/bash
 DOTNET      ?= dotnet
 CONFIG      ?= Release
 ARTIFACTS   := $(CURDIR)/artifacts
+# This machine's runtime, for the precompiled (ReadyToRun) CLI. An explicit RID also gives that build an output folder
+# of its own, apart from the plain build the tests use.
+RID         ?= $(shell $(DOTNET) --info | sed -n 's/^ *RID: *//p' | head -1)
 BUILD_DIR   := $(CURDIR)/.build
 # Written by build/s3/start-rgw.sh: endpoint, test-only keys, and where its state lives. The launcher picks the
 # state directory itself (a short one under /tmp when the checkout path is too long for Ceph's unix sockets).
@@ -26,7 +29,8 @@ build: publish
 
 publish:
 	$(DOTNET) build Operator.sln -c $(CONFIG) --nologo -v quiet
-	$(DOTNET) publish src/VectorDR.Cli -c $(CONFIG) --no-build -o $(ARTIFACTS)/vectordr --nologo -v quiet
+	# The CLI is published for this machine's runtime: precompiled (ReadyToRun), see src/VectorDR.Cli/VectorDR.Cli.csproj.
+	$(DOTNET) publish src/VectorDR.Cli -c $(CONFIG) -r $(RID) --self-contained false -o $(ARTIFACTS)/vectordr --nologo -v quiet
 	$(DOTNET) publish src/VectorDR.Operator -c $(CONFIG) --no-build -o $(ARTIFACTS)/vectordr-operator --nologo -v quiet
 	$(DOTNET) publish tests/VectorDR.QdrantEmulator -c $(CONFIG) --no-build -o $(ARTIFACTS)/qdrant-emulator --nologo -v quiet
 	$(DOTNET) publish tests/VectorDR.KubeEmulator -c $(CONFIG) --no-build -o $(ARTIFACTS)/kube-emulator --nologo -v quiet

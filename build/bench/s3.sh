@@ -6,31 +6,25 @@
 #      spelling, which defeats the server-side path: 127.0.0.1 vs localhost);
 #   3. restore of the same backup via a pre-signed URL (Qdrant pulls) vs streamed upload.
 # BENCH_SIZES="1 3" GiB (approximately; printed exactly). Peak RSS: GNU time %M of the largest process.
+# The backup comparison runs each path once untimed, then BENCH_ROUNDS (3) interleaved rounds; rows are medians.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 [ -x /usr/bin/time ] || apt-get install -y -q time >/dev/null
-SIZES="${BENCH_SIZES:-1 3}"; DIM=384; POINTS_PER_GIB=680000
+SIZES="${BENCH_SIZES:-1 3}"; ROUNDS="${BENCH_ROUNDS:-3}"; DIM=384; POINTS_PER_GIB=680000
 work="$(mktemp -d "$ROOT/.build/bench-s3.XXXXXX")"
 QDRANT_PID=""; buckets=()
 cleanup() { stop_pid "$QDRANT_PID"; for b in "${buckets[@]}"; do drop_bucket "$b"; done; rm -rf "$work"; }
 trap cleanup EXIT
 s3_env; need_awscli
 machine_line; echo "$(aws --version 2>&1 | cut -d' ' -f1)"
-row() { printf '%-8s %-34s %9s %9s %8s %12s\n' "$@"; }
+row() { printf '%-8s %-40s %9s %9s %8s %12s\n' "$@"; }
+# median FILE: of lines "seconds maxrss_kb", the median seconds and the highest peak RSS.
+median() { python3 -c 'import sys,statistics; rows=[l.split() for l in open(sys.argv[1]) if l.strip()]; print(statistics.median(float(r[0]) for r in rows), max(int(r[1]) for r in rows))' "$1"; }
 row size what seconds "MB/s" ratio "peak RSS MB"
 for gib in $SIZES; do
   start_qdrant_emulator "$work/qdrant" --seed "big:$((gib * POINTS_PER_GIB)):$DIM"
   primary=$(new_bucket); standby=$(new_bucket); standby2=$(new_bucket); baseline=$(new_bucket)
   buckets+=("$primary" "$standby" "$standby2" "$baseline")
-
-  # With the default 10 probe queries (verification evidence the baseline does not collect), and the data path alone.
-  timed_run "$work/t0" "$BIN/vectordr" backup --qdrant "$QDRANT_URL" -c big --to "$(s3_location "$primary" p10)" --json >/dev/null 2>&1
-  read -r ps pkb <"$work/t0"
-  timed_run "$work/t1" "$BIN/vectordr" backup --qdrant "$QDRANT_URL" -c big --to "$(s3_location "$primary" q)" --probes 0 --json >"$work/b.json" 2>"$work/b.log"
-  read -r vs vkb <"$work/t1"
-  bytes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["backup"]["sizeBytes"])' "$work/b.json")
-  id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["backup"]["backupId"])' "$work/b.json")
-  label=$(python3 -c "print(f'{$bytes/2**30:.2f}GiB')")
 
   cat >"$work/baseline.sh" <<SCRIPT
 set -euo pipefail
@@ -40,23 +34,41 @@ AWS_DEFAULT_REGION=${S3_REGION:-us-east-1} aws --endpoint-url "$S3_ENDPOINT" s3 
 rm -f "$work/dl.snapshot"
 curl -fsS -X DELETE "$QDRANT_URL/collections/big/snapshots/\$name" >/dev/null
 SCRIPT
-  timed_run "$work/t2" bash "$work/baseline.sh"
-  read -r bs bkb <"$work/t2"
+  # One untimed pass over each path first: the emulator is a .NET process whose snapshot, stream and query code is
+  # compiled on first use (a cost a real Qdrant does not have), and RGW's first writes to a new bucket are slower.
+  "$BIN/vectordr" backup --qdrant "$QDRANT_URL" -c big --to "$(s3_location "$primary" warm)" --json >/dev/null 2>&1
+  bash "$work/baseline.sh"
+  # Then ROUNDS interleaved rounds (10 probes, no probes, baseline): each row is the median, its peak RSS the highest.
+  : >"$work/p10"; : >"$work/p0"; : >"$work/base"
+  for r in $(seq 1 "$ROUNDS"); do
+    timed_run "$work/t" "$BIN/vectordr" backup --qdrant "$QDRANT_URL" -c big --to "$(s3_location "$primary" "p10-$r")" --json >/dev/null 2>&1
+    cat "$work/t" >>"$work/p10"
+    timed_run "$work/t" "$BIN/vectordr" backup --qdrant "$QDRANT_URL" -c big --to "$(s3_location "$primary" "q$r")" --probes 0 --json >"$work/b.json" 2>"$work/b.log"
+    cat "$work/t" >>"$work/p0"
+    timed_run "$work/t" bash "$work/baseline.sh"
+    cat "$work/t" >>"$work/base"
+  done
+  read -r ps pkb < <(median "$work/p10"); read -r vs vkb < <(median "$work/p0"); read -r bs bkb < <(median "$work/base")
+  bytes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["backup"]["sizeBytes"])' "$work/b.json")
+  id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["backup"]["backupId"])' "$work/b.json")
+  q="q$ROUNDS"
+  label=$(python3 -c "print(f'{$bytes/2**30:.2f}GiB')")
   row "$label" "backup: vectordr -> S3, 10 probes" "$ps" "$(mbps "$bytes" "$ps")" "$(python3 -c "print(f'{$bs/$ps:.2f}x')")" "$((pkb / 1024))"
   row "$label" "backup: vectordr -> S3, no probes" "$vs" "$(mbps "$bytes" "$vs")" "$(python3 -c "print(f'{$bs/$vs:.2f}x')")" "$((vkb / 1024))"
   row "$label" "backup: curl + aws s3 cp (baseline)" "$bs" "$(mbps "$bytes" "$bs")" "1.00x" "$((bkb / 1024))"
+  echo "         (seconds of each round: 10 probes $(cut -d' ' -f1 "$work/p10" | tr '\n' ' ')| no probes $(cut -d' ' -f1 "$work/p0" | tr '\n' ' ')| baseline $(cut -d' ' -f1 "$work/base" | tr '\n' ' '))"
 
-  timed_run "$work/t3" "$BIN/vectordr" copy "$(s3_location "$primary" q)" --to "$(s3_location "$standby" q)" --id "$id" --json >/dev/null 2>&1
+  timed_run "$work/t3" "$BIN/vectordr" copy "$(s3_location "$primary" "$q")" --to "$(s3_location "$standby" q)" --id "$id" --json >/dev/null 2>&1
   read -r cs ckb <"$work/t3"
   local_alias="${S3_ENDPOINT/127.0.0.1/localhost}"
-  timed_run "$work/t4" "$BIN/vectordr" copy "$(s3_location "$primary" q)" \
+  timed_run "$work/t4" "$BIN/vectordr" copy "$(s3_location "$primary" "$q")" \
     --to "s3://$standby2/q?endpoint=$local_alias&region=${S3_REGION:-us-east-1}&pathStyle=true&checksum=when-required" --id "$id" --json >/dev/null 2>&1
   read -r ss skb <"$work/t4"
   row "$label" "copy: server-side (+ verify at dest)" "$cs" "$(mbps "$bytes" "$cs")" "" "$((ckb / 1024))"
   row "$label" "copy: streamed (+ verify at dest)" "$ss" "$(mbps "$bytes" "$ss")" "" "$((skb / 1024))"
 
   for via in url stream; do
-    timed_run "$work/t5" "$BIN/vectordr" restore "$(s3_location "$primary" q)" --id "$id" --qdrant "$QDRANT_URL" -c "big:big-$via" --via "$via" --json >"$work/r.json" 2>/dev/null
+    timed_run "$work/t5" "$BIN/vectordr" restore "$(s3_location "$primary" "$q")" --id "$id" --qdrant "$QDRANT_URL" -c "big:big-$via" --via "$via" --json >"$work/r.json" 2>/dev/null
     read -r rs rkb <"$work/t5"
     row "$label" "restore via $via (incl. verification)" "$rs" "$(mbps "$bytes" "$rs")" "" "$((rkb / 1024))"
   done

@@ -54,13 +54,8 @@ public static class OperatorHost
                 .Watches<V1Secret>(BackupPolicyController.PoliciesReferencing)
                 .Watches<RestoreRequest>(RestoreHolds.PoliciesAffectedBy))
             .AddRestoreRequests()
-            // The controllers read a Job's metadata and status only: its pod template (args, env) need not sit in memory for
-            // every Job the cluster keeps until its TTL.
-            .TransformCached<V1Job>(job =>
-            {
-                if (job.Spec is { } spec) spec.Template = null!;
-                return job;
-            });
+            .TransformCached<V1Job>(CacheTransforms.WithoutPodTemplate)
+            .TransformCached<V1Secret>(CacheTransforms.KeysOnly);
 
         configure?.Invoke(builder);
 
