@@ -34,5 +34,20 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "error: dotnet test exited with $status although no test failed: a test host aborted or hung" >&2
   failed=1
 fi
+# CI keeps only the tail of the output: name each failed test and the start of its message just above the totals.
+if [ "$failed" -gt 0 ]; then
+  for trx in "$results"/*.trx; do
+    [ -e "$trx" ] || continue
+    python3 - "$trx" <<'PY' 2>/dev/null || grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | sed -n 's/.*testName="\([^"]*\)".*/FAILED \1/p'
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for r in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult[@outcome='Failed']", ns):
+    message = (r.findtext(".//t:ErrorInfo/t:Message", "", ns) or "").strip().splitlines()
+    print("FAILED", r.get("testName"))
+    for line in message[:6]:
+        print("    " + line[:300])
+PY
+  done
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$status" -eq 0 ]
