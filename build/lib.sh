@@ -69,4 +69,12 @@ need_awscli() {
 }
 aws_s3() { AWS_DEFAULT_REGION="${S3_REGION:-us-east-1}" aws --endpoint-url "$S3_ENDPOINT" "$@"; }
 new_bucket() { local b="vdr-bench-$(date +%s%N | tail -c 10)"; aws_s3 s3 mb "s3://$b" >/dev/null; echo "$b"; }
-drop_bucket() { aws_s3 s3 rb "s3://$1" --force >/dev/null 2>&1 || true; }
+drop_bucket() { aws_s3 s3 rb "s3://$1" --force >/dev/null 2>&1 || true; rgw_reclaim; }
+# drop_prefix BUCKET PREFIX: removes a benchmark round's objects once it is timed. Rounds of gigabytes would otherwise
+# fill the test OSD (20 GB), and a full Ceph OSD blocks writes (requests hang) instead of failing them.
+drop_prefix() { aws_s3 s3 rm "s3://$1/$2" --recursive --only-show-errors >/dev/null 2>&1 || true; rgw_reclaim; }
+# rgw_reclaim: RGW frees deleted objects' space in its garbage collector, a minute or more later; run it now.
+rgw_reclaim() {
+  [ -n "${S3_STATE_DIR:-}" ] && [ -f "$S3_STATE_DIR/ceph.conf" ] || return 0
+  radosgw-admin -c "$S3_STATE_DIR/ceph.conf" gc process --include-all >/dev/null 2>&1 || true
+}

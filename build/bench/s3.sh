@@ -38,15 +38,20 @@ SCRIPT
   # compiled on first use (a cost a real Qdrant does not have), and RGW's first writes to a new bucket are slower.
   "$BIN/vectordr" backup --qdrant "$QDRANT_URL" -c big --to "$(s3_location "$primary" warm)" --json >/dev/null 2>&1
   bash "$work/baseline.sh"
+  drop_prefix "$primary" warm; drop_prefix "$baseline" x
   # Then ROUNDS interleaved rounds (10 probes, no probes, baseline): each row is the median, its peak RSS the highest.
   : >"$work/p10"; : >"$work/p0"; : >"$work/base"
   for r in $(seq 1 "$ROUNDS"); do
     timed_run "$work/t" "$BIN/vectordr" backup --qdrant "$QDRANT_URL" -c big --to "$(s3_location "$primary" "p10-$r")" --json >/dev/null 2>&1
     cat "$work/t" >>"$work/p10"
+    drop_prefix "$primary" "p10-$r"
     timed_run "$work/t" "$BIN/vectordr" backup --qdrant "$QDRANT_URL" -c big --to "$(s3_location "$primary" "q$r")" --probes 0 --json >"$work/b.json" 2>"$work/b.log"
     cat "$work/t" >>"$work/p0"
     timed_run "$work/t" bash "$work/baseline.sh"
     cat "$work/t" >>"$work/base"
+    drop_prefix "$baseline" x
+    # Keep the last round's backup: the copy and restore rows below read it.
+    [ "$r" -eq "$ROUNDS" ] || drop_prefix "$primary" "q$r"
   done
   read -r ps pkb < <(median "$work/p10"); read -r vs vkb < <(median "$work/p0"); read -r bs bkb < <(median "$work/base")
   bytes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["backup"]["sizeBytes"])' "$work/b.json")
@@ -73,4 +78,5 @@ SCRIPT
     row "$label" "restore via $via (incl. verification)" "$rs" "$(mbps "$bytes" "$rs")" "" "$((rkb / 1024))"
   done
   stop_pid "$QDRANT_PID"; QDRANT_PID=""; rm -rf "$work/qdrant"
+  for b in "${buckets[@]}"; do drop_bucket "$b"; done; buckets=()
 done
