@@ -50,7 +50,7 @@ public interface IQdrantClient
 
     /// <summary>
     /// <c>POST /collections/{c}/points/query/batch</c>: several nearest-vector queries in one request, answered in
-    /// order. Qdrant runs them together (one pass over the data for exact queries), so N probes cost far less than N calls.
+    /// order: one request and one round trip for N probes, which Qdrant plans and runs as one batch.
     /// </summary>
     Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>> QueryNearestBatchAsync(string collection, IReadOnlyList<NearestQuery> queries,
         CancellationToken cancellationToken = default);

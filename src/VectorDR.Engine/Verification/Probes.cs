@@ -85,7 +85,8 @@ public static class Probes
 
     /// <summary>
     /// Exact top-k neighbours of each vector, in batches: every exact query scans the whole collection, and a batch
-    /// scans it once for all of its queries. Batches stay small so one request never runs into Qdrant's timeout.
+    /// lets Qdrant run its queries together instead of one request after another. Batches stay small so one request
+    /// never runs into Qdrant's timeout.
     /// </summary>
     private static async Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>> QueryAsync(IQdrantClient qdrant, string collection,
         IReadOnlyList<float[]> vectors, int topK, string? vectorName, CancellationToken cancellationToken)

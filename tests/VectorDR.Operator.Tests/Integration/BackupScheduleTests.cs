@@ -117,7 +117,7 @@ public sealed class BackupScheduleTests
         Assert.Contains("more than startingDeadlineSeconds (60)", skipped.Message);
         Assert.Contains("1 earlier occurrence(s)", skipped.Message);
         Assert.Single(await w.BackupJobsAsync());
-        Assert.Contains(await w.Harness.EventsAsync(), e => e.Reason == "BackupMissed" && e.Type == "Warning");
+        await w.Harness.EventsOnceAsync(events => events.Any(e => e.Reason == "BackupMissed" && e.Type == "Warning"), "a BackupMissed warning");
 
         // The next occurrence runs on time.
         w.Clock.SetUtcNow(first + TimeSpan.FromMinutes(15));
@@ -180,7 +180,7 @@ public sealed class BackupScheduleTests
         w.Clock.SetUtcNow(new DateTimeOffset(completed, TimeSpan.Zero) + TimeSpan.FromMinutes(10));
         policy = await w.WaitAsync("docs", p => Conditions.Find(p.Status.Conditions, "RPOMet")?.Status == ConditionStatus.False, "RPO missed");
         Assert.Contains("older than the RPO of 10m", Conditions.Find(policy.Status.Conditions, "RPOMet")!.Message);
-        Assert.Contains(await w.Harness.EventsAsync(), e => e.Reason == "RPOMissed" && e.Type == "Warning");
+        await w.Harness.EventsOnceAsync(events => events.Any(e => e.Reason == "RPOMissed" && e.Type == "Warning"), "an RPOMissed warning");
 
         await w.Harness.Client.MergePatchAsync<BackupPolicy>("default", "docs",
             new { metadata = new { annotations = new Dictionary<string, string> { ["dr.vectordr.io/backup-now"] = "2" } } }, CancellationToken.None);

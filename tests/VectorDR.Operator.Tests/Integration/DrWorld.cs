@@ -130,6 +130,9 @@ internal sealed partial class DrWorld : IAsyncDisposable
 
     public Task<IReadOnlyList<Corev1Event>> EventsAsync() => Kube.EventsAsync();
 
+    /// <inheritdoc cref="OperatorHarness.EventsOnceAsync"/>
+    public Task<IReadOnlyList<Corev1Event>> EventsOnceAsync(Func<IReadOnlyList<Corev1Event>, bool> until, string what) => Kube.EventsOnceAsync(until, what);
+
     /// <summary>Waits for the policy to satisfy <paramref name="condition"/> and returns it.</summary>
     public async Task<BackupPolicy> WaitForPolicyAsync(string name, Func<BackupPolicy, bool> condition, string what, int seconds = 60)
     {

@@ -111,6 +111,20 @@ internal sealed class OperatorHarness : IAsyncDisposable
     public async Task<IReadOnlyList<Corev1Event>> EventsAsync(string ns = "default") =>
         (await Client.ListAsync<Corev1Event>(ns, null, CancellationToken.None)).Items;
 
+    /// <summary>
+    /// The events once <paramref name="until"/> holds for them. The operator publishes an event after it has written the
+    /// status that records it, and in the background: a test that has just seen a status waits for its events.
+    /// </summary>
+    public async Task<IReadOnlyList<Corev1Event>> EventsOnceAsync(Func<IReadOnlyList<Corev1Event>, bool> until, string what, string ns = "default")
+    {
+        IReadOnlyList<Corev1Event> events = [];
+        await EventuallyAsync(async () => until(events = await EventsAsync(ns)), what);
+        return events;
+    }
+
+    /// <summary>How often events of <paramref name="reason"/> were reported (an aggregated event counts its repeats).</summary>
+    public static int Occurrences(IEnumerable<Corev1Event> events, string reason) => events.Where(e => e.Reason == reason).Sum(e => e.Count ?? 1);
+
     /// <summary>Polls until <paramref name="condition"/> holds (every 50 ms), failing with <paramref name="what"/> after the timeout.</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {

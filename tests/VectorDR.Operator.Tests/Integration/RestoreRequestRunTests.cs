@@ -3,6 +3,7 @@ using k8s.Models;
 using VectorDR.ControllerRuntime.Entities;
 using VectorDR.Operator.Entities;
 using VectorDR.Operator.Metrics;
+using static VectorDR.Operator.Tests.Integration.OperatorHarness;
 
 namespace VectorDR.Operator.Tests.Integration;
 
@@ -60,9 +61,9 @@ public sealed class RestoreRequestRunTests
         Assert.DoesNotContain(DrWorld.QdrantKey, KubernetesJson.Serialize(job));
         Assert.DoesNotContain(DrWorld.QdrantKey, KubernetesJson.Serialize(request));
 
-        var events = await world.EventsAsync();
+        var events = await world.EventsOnceAsync(e => Occurrences(e, "RestoreSucceeded") >= 1, "the RestoreSucceeded event");
         Assert.Contains(events, e => e.Reason == "RestoreStarted" && e.InvolvedObject.Name == "restore-latest");
-        Assert.Equal(1, events.Where(e => e.Reason == "RestoreSucceeded").Sum(e => e.Count ?? 1));
+        Assert.Equal(1, Occurrences(events, "RestoreSucceeded"));
         Assert.True(RestoreMetrics.LastRto.WithLabels("default", "127.0.0.1").Value >= 0);
     }
 
@@ -113,7 +114,8 @@ public sealed class RestoreRequestRunTests
         using var qdrant = world.QdrantAt();
         Assert.False(await qdrant.ExistsAsync("docs-too-early"));
         Assert.False(await qdrant.ExistsAsync("docs-unknown"));
-        Assert.Contains(await world.EventsAsync(), e => e.Reason == "RestoreFailed" && e.InvolvedObject.Name == "too-early");
+        await world.EventsOnceAsync(events => events.Any(e => e.Reason == "RestoreFailed" && e.InvolvedObject.Name == "too-early"),
+            "a RestoreFailed event for too-early");
     }
 
     [Fact]
@@ -194,9 +196,9 @@ public sealed class RestoreRequestRunTests
         Assert.True(request.Status.Phase == RestorePhase.Succeeded, request.Status.Message);
         Assert.Single(await world.JobsAsync());
         Assert.Single(await world.PodsAsync());
-        var events = await world.EventsAsync();
-        Assert.Equal(1, events.Where(e => e.Reason == "RestoreStarted").Sum(e => e.Count ?? 1));
-        Assert.Equal(1, events.Where(e => e.Reason == "RestoreSucceeded").Sum(e => e.Count ?? 1));
+        var events = await world.EventsOnceAsync(e => Occurrences(e, "RestoreSucceeded") >= 1, "the RestoreSucceeded event");
+        Assert.Equal(1, Occurrences(events, "RestoreStarted"));
+        Assert.Equal(1, Occurrences(events, "RestoreSucceeded"));
     }
 
     [Fact]
@@ -227,7 +229,7 @@ public sealed class RestoreRequestRunTests
         var policy = await world.WaitForPolicyAsync("docs", p => p.Status.LastBackupNowValue == "during-restore"
             && p.Status.RecentBackups?.FirstOrDefault() is { Result: BackupRunResult.Succeeded }, "the held backup ran after the restore", 90);
         Assert.Null(Conditions.Find(policy.Status.Conditions, "Held"));
-        Assert.Contains(await world.EventsAsync(), e => e.Reason == "BackupHeld");
+        await world.EventsOnceAsync(events => events.Any(e => e.Reason == "BackupHeld"), "a BackupHeld event");
     }
 
     [Fact]
@@ -254,6 +256,6 @@ public sealed class RestoreRequestRunTests
         Assert.Empty(await world.PodsAsync());
         await OperatorHarness.EventuallyAsync(async () => !await qdrant.ExistsAsync("docs-doomed"), "the half-restored collection removed", TimeSpan.FromSeconds(10));
         Assert.True(await qdrant.ExistsAsync(DrWorld.Collection)); // the source collection is never touched
-        Assert.Contains(await world.EventsAsync(), e => e.Reason == "RestoreCancelled");
+        await world.EventsOnceAsync(events => events.Any(e => e.Reason == "RestoreCancelled"), "a RestoreCancelled event");
     }
 }
