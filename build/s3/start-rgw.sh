@@ -8,7 +8,7 @@
 # a fresh clone can run `make test`.
 #
 # Packages: installs what is missing with
-#   apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd curl uuid-runtime bc
+#   apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd curl uuid-runtime bc openssl
 # (running `apt-get update` once first if that install fails). ~40-60 s and ~270 MB the first time.
 # Set RGW_NO_INSTALL=1 to fail instead of installing.
 #
@@ -17,12 +17,14 @@
 #                     path is too long for Ceph's unix sockets); everything lives here, including s3.env
 #   CEPH_OSD_STORE    bluestore (default; a sparse file, memory-bounded) | memstore (all data in RAM)
 #   CEPH_OSD_SIZE_GB  size of the sparse bluestore file / memstore cap (default 20)
-#   RGW_PORT          S3 port (default: a free port picked at random)
+#   RGW_PORT          S3 port, plain http (default: a free port picked at random)
+#   RGW_TLS_PORT      S3 port, https with a self-signed certificate (default: a free port picked at random)
 #   START_TIMEOUT     seconds to wait for each stage (default 180)
 #
 # Output (stdout, and $RGW_STATE_DIR/s3.env as KEY=VALUE lines, loadable with `set -a; . s3.env; set +a`):
 #   S3_ENDPOINT  AWS_ACCESS_KEY_ID  AWS_SECRET_ACCESS_KEY  S3_REGION  S3_SSE_KMS_KEY_ID
 #   S3_READER_ACCESS_KEY_ID  S3_READER_SECRET_ACCESS_KEY   (a second user that owns nothing, for permission tests)
+#   S3_ENDPOINT_TLS  S3_CA_BUNDLE   (the same server over https; the PEM of its self-signed certificate)
 #   S3_SERVER  S3_STATE_DIR
 # The keys are fresh, random and test-only; the server listens on loopback only.
 set -euo pipefail
@@ -52,9 +54,9 @@ die() {
 trap 'die "command failed at line $LINENO"' ERR
 
 # ---------- packages ----------
-PKGS=(radosgw ceph-mon ceph-osd curl uuid-runtime bc)
+PKGS=(radosgw ceph-mon ceph-osd curl uuid-runtime bc openssl)
 missing=0
-for b in ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph ceph-authtool curl; do
+for b in ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph ceph-authtool curl openssl; do
   command -v "$b" >/dev/null 2>&1 || { missing=1; break; }
 done
 if [ "$missing" = 1 ]; then
@@ -116,7 +118,8 @@ hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
 mkdir -p "$DIR"/{run,log,pids,mon.a,osd.0,rgw.a,crash}
 MON_PORT1="$(free_port)"; USED_PORTS="$USED_PORTS$MON_PORT1 "
 MON_PORT2="$(free_port)"; USED_PORTS="$USED_PORTS$MON_PORT2 "
-RGW_PORT="${RGW_PORT:-$(free_port)}"
+RGW_PORT="${RGW_PORT:-$(free_port)}"; USED_PORTS="$USED_PORTS$RGW_PORT "
+RGW_TLS_PORT="${RGW_TLS_PORT:-$(free_port)}"
 FSID="$(new_uuid)"
 OSD_UUID="$(new_uuid)"
 ACCESS_KEY="$(hex 10 | tr 'a-f' 'A-F')"
@@ -124,6 +127,11 @@ SECRET_KEY="$(hex 20)"
 READER_ACCESS_KEY="$(hex 10 | tr 'a-f' 'A-F')"
 READER_SECRET_KEY="$(hex 20)"
 KMS_KEY="$(head -c 32 /dev/urandom | base64 -w0)" # SSE-KMS "testing" backend key (key id testkey-1), test-only
+
+# A self-signed certificate for the https endpoint (tests of TLS and of AWS_CA_BUNDLE); test-only, like the keys.
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=vectordr-test-rgw" \
+  -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout "$DIR/tls.key" -out "$DIR/tls.crt" >>"$DIR/log/openssl.log" 2>&1 \
+  || die "openssl could not create the test certificate (see $DIR/log/openssl.log)"
 
 cat >"$CONF" <<CONF
 [global]
@@ -181,7 +189,7 @@ osd max object name len = 460
 osd max object namespace len = 64
 
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
+rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT ssl_endpoint=127.0.0.1:$RGW_TLS_PORT ssl_certificate=$DIR/tls.crt ssl_private_key=$DIR/tls.key
 rgw data = $DIR/rgw.\$id
 rgw dns name = localhost
 rgw crypt require ssl = false
@@ -238,6 +246,8 @@ log "osd up after $(elapsed)s"
 start_daemon rgw radosgw -c "$CONF" -n client.rgw.a -f
 rgw_answers() { curl -fsS -o /dev/null --max-time 5 "http://127.0.0.1:$RGW_PORT/"; }
 wait_for "radosgw on 127.0.0.1:$RGW_PORT" "$TIMEOUT" rgw_answers
+rgw_tls_answers() { curl -fsS -o /dev/null --max-time 5 --cacert "$DIR/tls.crt" "https://127.0.0.1:$RGW_TLS_PORT/"; }
+wait_for "radosgw on https://127.0.0.1:$RGW_TLS_PORT" "$TIMEOUT" rgw_tls_answers
 log "rgw answering after $(elapsed)s"
 
 create_user() { # uid, display name, access key, secret key
@@ -250,6 +260,8 @@ create_user reader "VectorDR second user (owns nothing)" "$READER_ACCESS_KEY" "$
 umask 077 # the env file holds (test-only) secrets
 cat >"$DIR/s3.env" <<ENV
 S3_ENDPOINT=http://127.0.0.1:$RGW_PORT
+S3_ENDPOINT_TLS=https://127.0.0.1:$RGW_TLS_PORT
+S3_CA_BUNDLE=$DIR/tls.crt
 AWS_ACCESS_KEY_ID=$ACCESS_KEY
 AWS_SECRET_ACCESS_KEY=$SECRET_KEY
 S3_REGION=us-east-1

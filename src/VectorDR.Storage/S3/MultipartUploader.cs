@@ -74,6 +74,7 @@ internal sealed class MultipartUploader(S3Target target, ILogger logger)
                 // The body is in memory: one SHA-256 pass and a plain Content-Length body beat aws-chunked framing,
                 // which signs every 64 KiB chunk (CPU) and which some S3-compatible servers handle poorly.
                 UseChunkEncoding = false,
+                DisablePayloadSigning = target.UnsignedPayload,
             };
             if (target.Location.Checksum == S3ChecksumMode.WhenSupported) request.ChecksumAlgorithm = ChecksumAlgorithm.CRC32;
             if (options?.Lock is { } lockSettings)
@@ -243,6 +244,7 @@ internal sealed class MultipartUploader(S3Target target, ILogger logger)
                     PartSize = length,
                     InputStream = body,
                     UseChunkEncoding = false, // see PutSingleAsync
+                    DisablePayloadSigning = target.UnsignedPayload,
                 };
                 if (target.Location.Checksum == S3ChecksumMode.WhenSupported) request.ChecksumAlgorithm = ChecksumAlgorithm.CRC32;
                 target.Encryption.Apply(request);

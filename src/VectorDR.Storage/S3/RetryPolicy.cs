@@ -47,6 +47,11 @@ internal sealed class RetryPolicy(int maxRetries, TimeSpan baseDelay, ILogger lo
         if (cancellationToken.IsCancellationRequested) return false;
         for (var e = ex; e is not null; e = e.InnerException)
         {
+            // A certificate that is not trusted now will not be on the next attempt.
+            if (e is System.Security.Authentication.AuthenticationException) return false;
+        }
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
             switch (e)
             {
                 case AmazonServiceException s when (int)s.StatusCode >= 500 || s.StatusCode == HttpStatusCode.TooManyRequests

@@ -6,7 +6,7 @@ namespace VectorDR.Storage.S3;
 
 internal static class S3ClientFactory
 {
-    public static AmazonS3Client Create(S3Location location, S3TransferOptions transfer, AWSCredentials credentials)
+    public static AmazonS3Client Create(S3Location location, S3TransferOptions transfer, AWSCredentials credentials, HttpClientFactory? httpClients)
     {
         var checksums = location.Checksum == S3ChecksumMode.WhenRequired;
         var config = new AmazonS3Config
@@ -21,6 +21,7 @@ internal static class S3ClientFactory
             Timeout = transfer.RequestTimeout,
             // The location (with its AWS_ENDPOINT_URL* fallbacks) already decided the endpoint; the SDK must not re-read config files.
             IgnoreConfiguredEndpointUrls = true,
+            HttpClientFactory = httpClients,
         };
         if (location.Endpoint is { } endpoint)
         {

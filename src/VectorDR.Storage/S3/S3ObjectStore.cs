@@ -29,12 +29,12 @@ public sealed class S3ObjectStore : IObjectStore, IServerSideCopyTarget, IStaleU
     private bool _objectLockEnabled;
 
     private S3ObjectStore(S3Location location, S3TransferOptions transfer, AWSCredentials credentials, string identity,
-        S3EncryptionHeaders encryption, ILogger logger)
+        S3EncryptionHeaders encryption, HttpClientFactory? httpClients, ILogger logger)
     {
         Location = location;
         _logger = logger;
         _identity = identity;
-        _client = S3ClientFactory.Create(location, transfer, credentials);
+        _client = S3ClientFactory.Create(location, transfer, credentials, httpClients);
         var requests = new S3Requests(new RetryPolicy(transfer.MaxRetries, transfer.RetryBaseDelay, logger), new S3ErrorTranslator(location));
         _target = new S3Target(_client, location, requests, encryption, transfer);
         _uploader = new MultipartUploader(_target, logger);
@@ -58,6 +58,7 @@ public sealed class S3ObjectStore : IObjectStore, IServerSideCopyTarget, IStaleU
         var environment = options.Environment ?? Environment.GetEnvironmentVariable;
         var credentials = S3Credentials.Resolve(environment);
         var encryption = S3EncryptionHeaders.Create(location.Encryption, environment);
+        var httpClients = environment("AWS_CA_BUNDLE") is { Length: > 0 } bundle ? CaBundleHttpClientFactory.Load(bundle) : null;
         var logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<S3ObjectStore>();
         string identity;
         try
@@ -70,7 +71,7 @@ public sealed class S3ObjectStore : IObjectStore, IServerSideCopyTarget, IStaleU
             throw new InvalidInputException($"S3 credentials could not be resolved: {ex.Message}", ex);
         }
 
-        var store = new S3ObjectStore(location, options.S3, credentials, identity, encryption, logger);
+        var store = new S3ObjectStore(location, options.S3, credentials, identity, encryption, httpClients, logger);
         try
         {
             await store.CheckAsync(options.RequireWritable, cancellationToken).ConfigureAwait(false);

@@ -15,6 +15,12 @@ public sealed record S3TestSettings(
 
     public static bool SkipRequested => Environment.GetEnvironmentVariable(SkipVariable) == "1";
 
+    /// <summary>The same server over https (S3_ENDPOINT_TLS), with a self-signed certificate.</summary>
+    public string? TlsEndpoint { get; init; }
+
+    /// <summary>The PEM file of that certificate (S3_CA_BUNDLE).</summary>
+    public string? CaBundle { get; init; }
+
     /// <summary>The settings, or an exception explaining how to provide them.</summary>
     public static S3TestSettings Current => Loaded.Value.Settings ?? throw new InvalidOperationException(Loaded.Value.Problem);
 
@@ -44,7 +50,10 @@ public sealed record S3TestSettings(
         if (Env("S3_ENDPOINT") is { } endpoint && Env("AWS_ACCESS_KEY_ID") is { } key && Env("AWS_SECRET_ACCESS_KEY") is { } secret)
         {
             return (new S3TestSettings(endpoint, key, secret, Env("S3_REGION") ?? "us-east-1", Env("S3_SSE_KMS_KEY_ID"),
-                Env("S3_READER_ACCESS_KEY_ID"), Env("S3_READER_SECRET_ACCESS_KEY"), "environment"), "");
+                Env("S3_READER_ACCESS_KEY_ID"), Env("S3_READER_SECRET_ACCESS_KEY"), "environment")
+            {
+                TlsEndpoint = Env("S3_ENDPOINT_TLS"), CaBundle = Env("S3_CA_BUNDLE"),
+            }, "");
         }
 
         var candidates = EnvFileCandidates().ToList();
@@ -58,7 +67,10 @@ public sealed record S3TestSettings(
             if (values.TryGetValue("S3_ENDPOINT", out var ep) && values.TryGetValue("AWS_ACCESS_KEY_ID", out var k) && values.TryGetValue("AWS_SECRET_ACCESS_KEY", out var s))
             {
                 return (new S3TestSettings(ep, k, s, values.GetValueOrDefault("S3_REGION") ?? "us-east-1", values.GetValueOrDefault("S3_SSE_KMS_KEY_ID"),
-                    values.GetValueOrDefault("S3_READER_ACCESS_KEY_ID"), values.GetValueOrDefault("S3_READER_SECRET_ACCESS_KEY"), file), "");
+                    values.GetValueOrDefault("S3_READER_ACCESS_KEY_ID"), values.GetValueOrDefault("S3_READER_SECRET_ACCESS_KEY"), file)
+                {
+                    TlsEndpoint = values.GetValueOrDefault("S3_ENDPOINT_TLS"), CaBundle = values.GetValueOrDefault("S3_CA_BUNDLE"),
+                }, "");
             }
         }
 
