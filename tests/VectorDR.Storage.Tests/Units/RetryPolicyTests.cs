@@ -21,6 +21,9 @@ public sealed class RetryPolicyTests
         { new IOException("connection reset by peer"), true },
         { new TaskCanceledException("request timed out"), true },
         { new InvalidOperationException("a bug"), false },
+        // An untrusted certificate will not be trusted on the next attempt.
+        { new HttpRequestException("The SSL connection could not be established", new System.Security.Authentication.AuthenticationException("UntrustedRoot")), false },
+        { new Amazon.Runtime.AmazonClientException("x", new HttpRequestException("ssl", new System.Security.Authentication.AuthenticationException("x"))), false },
     };
 
     [Theory]
