@@ -45,11 +45,8 @@ internal sealed class RetryPolicy(int maxRetries, TimeSpan baseDelay, ILogger lo
     public static bool IsTransient(Exception ex, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested) return false;
-        for (var e = ex; e is not null; e = e.InnerException)
-        {
-            // A certificate that is not trusted now will not be on the next attempt.
-            if (e is System.Security.Authentication.AuthenticationException) return false;
-        }
+        // A certificate that is not trusted now will not be on the next attempt.
+        if (TlsFailure(ex) is not null) return false;
         for (var e = ex; e is not null; e = e.InnerException)
         {
             switch (e)
@@ -88,6 +85,16 @@ internal sealed class RetryPolicy(int maxRetries, TimeSpan baseDelay, ILogger lo
         AmazonServiceException s when s.StatusCode > 0 => $"HTTP {(int)s.StatusCode}",
         _ => Innermost(ex).Message,
     };
+
+    /// <summary>The TLS handshake failure behind <paramref name="ex"/>, if that is what it is.</summary>
+    internal static System.Security.Authentication.AuthenticationException? TlsFailure(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is System.Security.Authentication.AuthenticationException tls) return tls;
+        }
+        return null;
+    }
 
     internal static Exception Innermost(Exception ex)
     {

@@ -49,7 +49,7 @@ internal sealed class S3ErrorTranslator(S3Location location)
                 return new StorageException(
                     $"{where}: could not {action} bucket '{location.Bucket}': {s.ErrorCode ?? "error"} (HTTP {(int)s.StatusCode}) {s.Message}".TrimEnd(),
                     ErrorKind.OperationFailed, ex);
-            case AmazonClientException or HttpRequestException or IOException when TlsFailure(ex) is { } tls:
+            case AmazonClientException or HttpRequestException or IOException when RetryPolicy.TlsFailure(ex) is { } tls:
                 return new StorageException(
                     $"{where}: could not {action} bucket '{location.Bucket}': TLS with the endpoint {Endpoint} failed ({RetryPolicy.Innermost(tls).Message}); " +
                     "if its certificate comes from a private CA, set AWS_CA_BUNDLE to that CA's PEM file",
@@ -64,15 +64,6 @@ internal sealed class S3ErrorTranslator(S3Location location)
             default:
                 return null;
         }
-    }
-
-    private static System.Security.Authentication.AuthenticationException? TlsFailure(Exception ex)
-    {
-        for (var e = ex; e is not null; e = e.InnerException)
-        {
-            if (e is System.Security.Authentication.AuthenticationException tls) return tls;
-        }
-        return null;
     }
 
     public StorageException ObjectLockNotEnabled(Exception? inner = null) => new(
