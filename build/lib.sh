@@ -62,12 +62,14 @@ machine_line() {
   echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
-# awscli from Debian, for bucket creation and the S3 baselines.
-need_awscli() {
-  command -v aws >/dev/null || { apt-get install -y -q --no-install-recommends awscli >/dev/null 2>&1 \
-    || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends awscli >/dev/null; }; }
-}
-aws_s3() { AWS_DEFAULT_REGION="${S3_REGION:-us-east-1}" aws --endpoint-url "$S3_ENDPOINT" "$@"; }
+# Debian's awscli (/usr/bin/aws), for bucket creation and the S3 baselines. Called by absolute path: another `aws`
+# earlier on PATH (a pip or pyenv install, another major version) would silently change what the baseline measures.
+AWS_CLI=/usr/bin/aws
+apt_install() { apt-get install -y -q --no-install-recommends "$@" >/dev/null 2>&1 \
+  || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "$@" >/dev/null; }; }
+need_awscli() { [ -x "$AWS_CLI" ] || apt_install awscli; }
+need_s3cmd() { command -v s3cmd >/dev/null || apt_install s3cmd; }
+aws_s3() { AWS_DEFAULT_REGION="${S3_REGION:-us-east-1}" "$AWS_CLI" --endpoint-url "$S3_ENDPOINT" "$@"; }
 new_bucket() { local b="vdr-bench-$(date +%s%N | tail -c 10)"; aws_s3 s3 mb "s3://$b" >/dev/null; echo "$b"; }
 drop_bucket() { aws_s3 s3 rb "s3://$1" --force >/dev/null 2>&1 || true; rgw_reclaim; }
 # drop_prefix BUCKET PREFIX: removes a benchmark round's objects once it is timed. Rounds of gigabytes would otherwise

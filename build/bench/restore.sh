@@ -26,7 +26,7 @@ cleanup() {
 trap cleanup EXIT
 s3_env; need_awscli
 machine_line
-echo "dotnet $(dotnet --version 2>/dev/null || echo '?'), $(kubectl version --client 2>/dev/null | head -1), $(aws --version 2>&1 | cut -d' ' -f1)"
+echo "dotnet $(dotnet --version 2>/dev/null || echo '?'), $(kubectl version --client 2>/dev/null | head -1), $("$AWS_CLI" --version 2>&1 | cut -d" " -f1)"
 
 json() { python3 -c 'import json,sys
 d=json.load(open(sys.argv[1]))

@@ -36,6 +36,12 @@ public interface IObjectStore : IAsyncDisposable
     /// <paramref name="validFor"/>, or null when the store cannot offer one (the filesystem store).
     /// </summary>
     Task<Uri?> TryGetReadUrlAsync(string key, TimeSpan validFor, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether fetching this store's read URLs needs more than a standard trust store: its https endpoint has a
+    /// certificate from a private CA (AWS_CA_BUNDLE), which a third party such as Qdrant does not know.
+    /// </summary>
+    bool ReadUrlsNeedPrivateTrust => false;
 }
 
 /// <summary>Per-write settings; backends ignore what they do not support and say so where it matters.</summary>

@@ -58,6 +58,12 @@ public sealed class JobRunnerUnitTests
     public void Volume_mount_paths_map_as_whole_path_prefixes(string input, string expected) =>
         Assert.Equal(expected, PathMapping.Apply(input, [("/data", "/tmp/d"), ("/data/cache", "/tmp/c")]));
 
+    [Theory]
+    [InlineData("/etc/ca/ca.crt", "/tmp/pod/volumes/ca/ca.crt")]
+    [InlineData("/tmp/x /etc/ca", "/tmp/pod/volumes/tmp/x /tmp/pod/volumes/ca")]
+    public void A_mapped_path_is_not_mapped_again_when_the_pod_also_mounts_tmp(string input, string expected) =>
+        Assert.Equal(expected, PathMapping.Apply(input, [("/tmp", "/tmp/pod/volumes/tmp"), ("/etc/ca", "/tmp/pod/volumes/ca")]));
+
     [Fact]
     public void Backoff_doubles_and_is_capped()
     {

@@ -291,6 +291,75 @@ public sealed class LocalProcessJobRunnerTests : JobRunnerTestBase
     }
 
     [Fact]
+    public async Task Secret_and_config_map_volumes_hold_their_keys_as_files()
+    {
+        var pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        await Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+        {
+            Metadata = new V1ObjectMeta { Name = "tls" },
+            Data = new Dictionary<string, byte[]> { ["ca.crt"] = Encoding.UTF8.GetBytes(pem), ["tls.key"] = [1, 2, 3] },
+        }, "default");
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
+        {
+            Metadata = new V1ObjectMeta { Name = "conf" }, Data = new Dictionary<string, string> { ["a.txt"] = "alpha", ["b.txt"] = "beta" },
+        }, "default");
+        await CreateJobAsync(ShJob("files", """
+            echo "ca=$(sha256sum < "$CA" | cut -c1-64) tls=$(ls /etc/tls) conf=$(cat /etc/conf/a.txt)+$(cat /etc/conf/b.txt)" > /dev/termination-log
+            """, job =>
+        {
+            job.Spec.Template.Spec.Volumes =
+            [
+                // items: only the listed keys, at their paths
+                new V1Volume { Name = "tls", Secret = new V1SecretVolumeSource { SecretName = "tls", Items = [new V1KeyToPath { Key = "ca.crt", Path = "certs/ca.pem" }] } },
+                new V1Volume { Name = "conf", ConfigMap = new V1ConfigMapVolumeSource { Name = "conf" } },
+            ];
+            Container(job).VolumeMounts =
+            [
+                new V1VolumeMount { Name = "tls", MountPath = "/etc/tls", ReadOnlyProperty = true },
+                new V1VolumeMount { Name = "conf", MountPath = "/etc/conf" },
+            ];
+            Container(job).Env = [new V1EnvVar { Name = "CA", Value = "/etc/tls/certs/ca.pem" }];
+        }));
+
+        await WaitForJobConditionAsync("files", "Complete");
+        var message = Assert.Single(await PodsOfAsync("files")).Status.ContainerStatuses[0].State.Terminated.Message;
+        Assert.Equal($"ca={Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(pem)))} tls=certs conf=alpha+beta\n", message);
+    }
+
+    [Fact]
+    public async Task A_volume_whose_Secret_or_key_is_missing_is_FailedMount_and_the_pod_waits_until_it_appears()
+    {
+        await CreateJobAsync(ShJob("nomount", "echo started", job =>
+        {
+            job.Spec.Template.Spec.Volumes = [new V1Volume { Name = "ca", Secret = new V1SecretVolumeSource { SecretName = "later", Items = [new V1KeyToPath { Key = "ca.crt", Path = "ca.crt" }] } }];
+            Container(job).VolumeMounts = [new V1VolumeMount { Name = "ca", MountPath = "/etc/ca" }];
+        }));
+
+        async Task<Corev1Event> FailedMountAsync(string message)
+        {
+            Corev1Event? found = null;
+            await Eventually(async () =>
+            {
+                var events = (await Client.CoreV1.ListNamespacedEventAsync("default")).Items;
+                found = events.FirstOrDefault(e => e.Reason == "FailedMount" && e.Message == message);
+                return found is not null;
+            }, $"a FailedMount event: {message}");
+            return found!;
+        }
+
+        var missing = await FailedMountAsync("MountVolume.SetUp failed for volume \"ca\" : secret \"later\" not found");
+        Assert.Equal(("Warning", "Pod"), (missing.Type, missing.InvolvedObject.Kind));
+        var pod = Assert.Single(await PodsOfAsync("nomount"));
+        Assert.Equal(("Pending", "ContainerCreating"), (pod.Status.Phase, pod.Status.ContainerStatuses[0].State.Waiting.Reason));
+
+        await Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "later" }, StringData = new Dictionary<string, string> { ["other"] = "x" } }, "default");
+        await FailedMountAsync("MountVolume.SetUp failed for volume \"ca\" : references non-existent secret key: ca.crt");
+
+        await Client.CoreV1.PatchNamespacedSecretAsync(new V1Patch("""{"stringData":{"ca.crt":"pem"}}""", V1Patch.PatchType.MergePatch), "later", "default");
+        await WaitForJobConditionAsync("nomount", "Complete");
+    }
+
+    [Fact]
     public async Task Disposing_the_emulator_kills_every_process_and_removes_its_folders()
     {
         var runner = new Jobs.LocalProcessJobRunner(RunnerOptions);

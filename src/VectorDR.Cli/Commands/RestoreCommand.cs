@@ -30,7 +30,7 @@ internal static class RestoreCommand
         minRecall.Validators.Add(r => { if (r.GetValue(minRecall) is < 0 or > 1) r.AddError("--min-recall must be between 0 and 1"); });
         var via = new Option<TransferMode>("--via")
         {
-            Description = "auto (default): Qdrant pulls from a pre-signed URL when the store offers one; url; stream",
+            Description = "auto (default): Qdrant pulls from a pre-signed URL when the store offers one it can fetch (not with a private CA in AWS_CA_BUNDLE); url; stream",
             DefaultValueFactory = _ => TransferMode.Auto,
             HelpName = "auto|url|stream",
         };

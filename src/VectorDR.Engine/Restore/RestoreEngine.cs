@@ -22,7 +22,10 @@ public enum OnExisting
 
 public enum TransferMode
 {
-    /// <summary>Pre-signed URL when the store offers one (Qdrant pulls the bytes itself), else stream.</summary>
+    /// <summary>
+    /// Pre-signed URL when the store offers one that Qdrant can fetch (Qdrant pulls the bytes itself), else stream; a
+    /// store whose certificate comes from a private CA streams.
+    /// </summary>
     Auto,
 
     /// <summary>Qdrant downloads the part from a pre-signed URL; the bytes never pass through vectordr.</summary>
@@ -130,15 +133,16 @@ public sealed class RestoreEngine(IQdrantClient qdrant, IObjectStore store, Time
     private async Task<RestoreResult> RestoreAndVerifyAsync(BackupManifest manifest, List<(CollectionManifest Collection, CollectionMapping Mapping)> plan,
         RestoreOptions options, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
+        var transfer = EffectiveTransfer(options.Transfer);
         foreach (var (collection, mapping) in plan)
         {
             if (collection.Parts.Any(p => p.Contents == PartContents.Shard))
             {
-                await RestoreShardsAsync(manifest.BackupId, collection, mapping.To, options.Transfer, cancellationToken).ConfigureAwait(false);
+                await RestoreShardsAsync(manifest.BackupId, collection, mapping.To, transfer, cancellationToken).ConfigureAwait(false);
                 continue;
             }
             foreach (var part in collection.Parts)
-                await RecoverPartAsync(manifest.BackupId, mapping.To, part, options.Transfer, cancellationToken).ConfigureAwait(false);
+                await RecoverPartAsync(manifest.BackupId, mapping.To, part, transfer, cancellationToken).ConfigureAwait(false);
         }
 
         var results = new List<CollectionRestoreResult>();
@@ -281,6 +285,17 @@ public sealed class RestoreEngine(IQdrantClient qdrant, IObjectStore store, Time
             await qdrant.DeleteCollectionAsync(target, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Auto streams when the store's certificate comes from a private CA: Qdrant fetches a URL with its own trust store,
+    /// which does not know that CA, and the restore would fail on a TLS error. An explicit Url is taken at its word.
+    /// </summary>
+    private TransferMode EffectiveTransfer(TransferMode requested)
+    {
+        if (requested != TransferMode.Auto || !store.ReadUrlsNeedPrivateTrust) return requested;
+        _observer.Step($"{store.DisplayLocation} has a certificate from a private CA (AWS_CA_BUNDLE), which Qdrant does not trust: streaming the parts (--via url if it does)");
+        return TransferMode.Stream;
     }
 
     private async Task RecoverPartAsync(string backupId, string target, PartManifest part, TransferMode mode, CancellationToken cancellationToken)

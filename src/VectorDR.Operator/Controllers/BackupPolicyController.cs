@@ -337,8 +337,10 @@ public sealed class BackupPolicyController(
     {
         if (spec.Source.Qdrant.ApiKeySecretRef?.Name is { } apiKey) yield return apiKey;
         if (spec.Source.Qdrant.Tls?.CaSecretRef?.Name is { } ca) yield return ca;
-        if (spec.Storage.CredentialsSecretRef?.Name is { } storage) yield return storage;
-        foreach (var replica in spec.Replicas ?? [])
-            if (replica.CredentialsSecretRef?.Name is { } r) yield return r;
+        foreach (var location in (spec.Replicas ?? []).Prepend<StorageLocation>(spec.Storage))
+        {
+            if (location.CredentialsSecretRef?.Name is { } credentials) yield return credentials;
+            if (location.Tls?.CaSecretRef?.Name is { } storageCa) yield return storageCa;
+        }
     }
 }

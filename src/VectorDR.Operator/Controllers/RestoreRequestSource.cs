@@ -39,7 +39,7 @@ public static class RestoreRequestSource
                     var names = policy.Spec.Replicas is { Count: > 0 } rs ? "its replicas are " + string.Join(", ", rs.Select(r => r.Name)) : "it has no replicas";
                     return Unresolved("ReplicaNotFound", $"BackupPolicy {ns}/{reference.Name} has no replica '{replicaName}'; {names}");
                 }
-                location = replica;
+                location = policy.Spec.AccessTo(replica);
             }
             else
             {
@@ -48,11 +48,12 @@ public static class RestoreRequestSource
         }
         else
         {
-            location = new StorageLocation { Location = source.Location!, CredentialsSecretRef = source.CredentialsSecretRef };
+            location = new StorageLocation { Location = source.Location!, CredentialsSecretRef = source.CredentialsSecretRef, Tls = source.Tls };
         }
 
         var qdrant = request.Spec.Target.Qdrant;
         var missing = MissingSecret(ns, secrets, location.CredentialsSecretRef?.Name, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+            ?? MissingSecret(ns, secrets, location.Tls?.CaSecretRef?.Name, "ca.crt")
             ?? MissingSecret(ns, secrets, qdrant.ApiKeySecretRef?.Name, qdrant.ApiKeySecretRef?.Key)
             ?? MissingSecret(ns, secrets, qdrant.Tls?.CaSecretRef?.Name, "ca.crt");
         return missing is not null ? Unresolved("SecretNotFound", missing) : new ResolvedSource(location, null, null);
@@ -64,6 +65,7 @@ public static class RestoreRequestSource
             .Where(r => r.Status.Phase is not (RestorePhase.Succeeded or RestorePhase.Failed))
             .Where(r => r.Spec.Source.BackupPolicyRef is not null
                         || r.Spec.Source.CredentialsSecretRef?.Name == secret.Metadata.Name
+                        || r.Spec.Source.Tls?.CaSecretRef?.Name == secret.Metadata.Name
                         || r.Spec.Target.Qdrant.ApiKeySecretRef?.Name == secret.Metadata.Name
                         || r.Spec.Target.Qdrant.Tls?.CaSecretRef?.Name == secret.Metadata.Name)
             .Select(ObjectKey.Of);

@@ -45,8 +45,17 @@ public sealed class BackupPolicySpec
     public StorageLocation Storage { get; set; } = new();
 
     [ListMap("name"), Items(maxItems: 8)]
-    [Description("Standby-region locations: every backup is copied to each and re-verified there (checksums recomputed from the copy).")]
+    [Description("Standby-region locations: every backup is copied to each and re-verified there (checksums recomputed from the copy). " +
+                 "A replica without credentialsSecretRef is reached with spec.storage's credentials (one account, two buckets).")]
     public List<ReplicaLocation>? Replicas { get; set; }
+
+    /// <summary>How a replica is reached: its own location and CA, and its own credentials or else the primary's.</summary>
+    public StorageLocation AccessTo(ReplicaLocation replica) => new()
+    {
+        Location = replica.Location,
+        CredentialsSecretRef = replica.CredentialsSecretRef ?? Storage.CredentialsSecretRef,
+        Tls = replica.Tls,
+    };
 
     [DefaultEmptyObject]
     [Description("How many backups to keep (grandfather-father-son); the newest verified backup is never pruned.")]

@@ -82,6 +82,18 @@ public class StorageLocation
     [Description("Secret with the keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and optionally AWS_SESSION_TOKEN) for an s3:// location. " +
                  "Omit to use the pod's ambient credentials (IRSA, instance profile).")]
     public SecretReference? CredentialsSecretRef { get; set; }
+
+    [Description("TLS settings when the s3:// location's endpoint is https with a certificate from a private CA.")]
+    public StorageTls? Tls { get; set; }
+}
+
+[Description("TLS settings for an object store reached over https.")]
+public sealed class StorageTls
+{
+    [Description("Secret holding the CA bundle (key ca.crt, PEM) that signed the object store's certificate, e.g. an on-premises " +
+                 "RGW or MinIO. Trusted in addition to the system store (host names are still checked); the Jobs get it as AWS_CA_BUNDLE. " +
+                 "Restores from such a location stream through the Job: Qdrant would not trust the CA to download by itself.")]
+    public SecretReference? CaSecretRef { get; set; }
 }
 
 [Description("A named copy target in another region or account: every backup is copied there and re-verified there.")]

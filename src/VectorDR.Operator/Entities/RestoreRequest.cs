@@ -35,6 +35,7 @@ public sealed class RestoreRequestSpec
 [ValidationRule("(has(self.backupId) ? 1 : 0) + (has(self.latest) && self.latest ? 1 : 0) + (has(self.pointInTime) ? 1 : 0) == 1",
     "exactly one of backupId, latest: true or pointInTime must be set")]
 [ValidationRule("!has(self.credentialsSecretRef) || has(self.location)", "credentialsSecretRef goes with location")]
+[ValidationRule("!has(self.tls) || has(self.location)", "tls goes with location")]
 public sealed class RestoreSource
 {
     [Description("Restore from the storage of this BackupPolicy (or from one of its replicas).")]
@@ -46,6 +47,9 @@ public sealed class RestoreSource
 
     [Description("Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for an explicit s3:// location.")]
     public SecretReference? CredentialsSecretRef { get; set; }
+
+    [Description("TLS settings of an explicit s3:// location whose https endpoint has a certificate from a private CA.")]
+    public StorageTls? Tls { get; set; }
 
     [Length(1, 128)]
     [Description("Restore exactly this backup id.")]

@@ -34,7 +34,7 @@ public sealed class BackupJobs(JobFactory factory)
             "--top-k", spec.Verification.TopK.ToString(CultureInfo.InvariantCulture),
             "--policy", $"{policy.Metadata.NamespaceProperty}/{policy.Metadata.Name}", "--json"]);
         var env = CommandEnvironment.Qdrant(spec.Source.Qdrant).Concat(CommandEnvironment.Storage(spec.Storage)).ToList();
-        var (volumes, mounts) = CommandEnvironment.QdrantCa(spec.Source.Qdrant);
+        var (volumes, mounts) = CommandEnvironment.CaVolumes(spec.Source.Qdrant, [spec.Storage]);
 
         var annotations = new Dictionary<string, string> { [JobNames.TriggerAnnotation] = trigger.ToString() };
         if (scheduledTime is { } t) annotations[JobNames.ScheduledTimeAnnotation] = t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
@@ -48,15 +48,31 @@ public sealed class BackupJobs(JobFactory factory)
         var steps = new List<JobStep> { Prune(PrimaryPruneContainer, spec.Storage, spec.Retention) };
         foreach (var replica in spec.Replicas ?? [])
         {
-            var env = CommandEnvironment.Storage(spec.Storage).Concat(CommandEnvironment.Storage(replica, DestinationEnvPrefix)).ToList();
-            var args = new List<string> { "copy", spec.Storage.Location, "--to", replica.Location, "--id", backupId, "--json" };
-            if (replica.CredentialsSecretRef is not null) args.AddRange(["--to-env-prefix", DestinationEnvPrefix]);
-            steps.Add(new JobStep(CopyContainer(replica.Name), args, env));
-            steps.Add(Prune(PruneContainer(replica.Name), replica, spec.Retention));
+            var access = spec.AccessTo(replica);
+            steps.Add(Copy(spec.Storage, replica.Name, access, backupId));
+            steps.Add(Prune(PruneContainer(replica.Name), access, spec.Retention));
         }
         var name = JobNames.Sync(run);
+        var (volumes, mounts) = CommandEnvironment.CaVolumes(null, (spec.Replicas ?? []).Prepend<StorageLocation>(spec.Storage));
         return factory.Build(new JobRequest(policy, name, Labels(policy, run, JobNames.SyncStep), new Dictionary<string, string>(), spec.JobTemplate,
-            steps, [], []));
+            steps, volumes, mounts));
+    }
+
+    /// <summary>
+    /// The copy reads the primary with the unprefixed AWS_* variables and gets the replica's settings (credentials, CA
+    /// bundle) under DEST_ with `--to-env-prefix`, so a standby account never borrows the primary's keys by accident.
+    /// </summary>
+    private static JobStep Copy(StorageLocation primary, string replica, StorageLocation access, string backupId)
+    {
+        var args = new List<string> { "copy", primary.Location, "--to", access.Location, "--id", backupId, "--json" };
+        var env = CommandEnvironment.Storage(primary).ToList();
+        var destination = CommandEnvironment.Storage(access, DestinationEnvPrefix).ToList();
+        if (destination.Count > 0)
+        {
+            env.AddRange(destination);
+            args.AddRange(["--to-env-prefix", DestinationEnvPrefix]);
+        }
+        return new JobStep(CopyContainer(replica), args, env);
     }
 
     private static JobStep Prune(string container, StorageLocation location, RetentionPolicy retention) => new(container,

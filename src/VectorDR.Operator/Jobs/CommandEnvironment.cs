@@ -5,11 +5,14 @@ namespace VectorDR.Operator.Jobs;
 
 /// <summary>
 /// How `vectordr` in a Job gets what it must not see in its arguments: the Qdrant API key (QDRANT_API_KEY), S3
-/// credentials (AWS_*, optionally under a prefix for a second location) and a CA bundle (a Secret volume).
+/// credentials (AWS_*, optionally under a prefix for a second location) and CA bundles (Secret volumes).
 /// </summary>
 public static class CommandEnvironment
 {
     public const string CaMountPath = "/etc/vectordr/qdrant-ca";
+
+    /// <summary>Object-store CA bundles are mounted at STORAGE_CA_ROOT/SECRET/ca.crt: one volume per Secret, however many locations share it.</summary>
+    public const string StorageCaRoot = "/etc/vectordr/storage-ca";
 
     public static IEnumerable<V1EnvVar> Qdrant(QdrantEndpoint endpoint)
     {
@@ -29,21 +32,43 @@ public static class CommandEnvironment
         if (endpoint.Tls?.InsecureSkipVerify == true) yield return "--insecure-skip-tls-verify";
     }
 
-    /// <summary>The Secret volume holding Qdrant's CA bundle, when one is named.</summary>
-    public static (IReadOnlyList<V1Volume> Volumes, IReadOnlyList<V1VolumeMount> Mounts) QdrantCa(QdrantEndpoint endpoint) =>
-        endpoint.Tls?.CaSecretRef is { } ca
-            ? ([new V1Volume { Name = "qdrant-ca", Secret = new V1SecretVolumeSource { SecretName = ca.Name, Items = [new V1KeyToPath { Key = "ca.crt", Path = "ca.crt" }] } }],
-               [new V1VolumeMount { Name = "qdrant-ca", MountPath = CaMountPath, ReadOnlyProperty = true }])
-            : ([], []);
-
-    /// <summary>S3 credentials of a location from its Secret; with a prefix, for the second location of a copy.</summary>
+    /// <summary>
+    /// S3 credentials of a location from its Secret and the path of its mounted CA bundle (AWS_CA_BUNDLE, see
+    /// <see cref="CaVolumes"/>); with a prefix, for the second location of a copy.
+    /// </summary>
     public static IEnumerable<V1EnvVar> Storage(StorageLocation location, string prefix = "")
     {
-        if (location.CredentialsSecretRef is not { } secret) yield break;
-        yield return FromSecret(prefix + "AWS_ACCESS_KEY_ID", secret.Name, "AWS_ACCESS_KEY_ID", optional: false);
-        yield return FromSecret(prefix + "AWS_SECRET_ACCESS_KEY", secret.Name, "AWS_SECRET_ACCESS_KEY", optional: false);
-        yield return FromSecret(prefix + "AWS_SESSION_TOKEN", secret.Name, "AWS_SESSION_TOKEN", optional: true);
+        if (location.CredentialsSecretRef is { } secret)
+        {
+            yield return FromSecret(prefix + "AWS_ACCESS_KEY_ID", secret.Name, "AWS_ACCESS_KEY_ID", optional: false);
+            yield return FromSecret(prefix + "AWS_SECRET_ACCESS_KEY", secret.Name, "AWS_SECRET_ACCESS_KEY", optional: false);
+            yield return FromSecret(prefix + "AWS_SESSION_TOKEN", secret.Name, "AWS_SESSION_TOKEN", optional: true);
+        }
+        if (location.Tls?.CaSecretRef is { } ca) yield return new V1EnvVar { Name = prefix + "AWS_CA_BUNDLE", Value = StorageCaPath(ca.Name) };
     }
+
+    /// <summary>
+    /// The Secret volumes holding the CA bundles a Job needs: Qdrant's (when <paramref name="qdrant"/> names one) and
+    /// the object stores' of <paramref name="locations"/>, one volume per distinct Secret.
+    /// </summary>
+    public static (IReadOnlyList<V1Volume> Volumes, IReadOnlyList<V1VolumeMount> Mounts) CaVolumes(QdrantEndpoint? qdrant, IEnumerable<StorageLocation> locations)
+    {
+        var volumes = new List<V1Volume>();
+        var mounts = new List<V1VolumeMount>();
+        void Add(string volume, string secret, string mountPath)
+        {
+            volumes.Add(new V1Volume { Name = volume, Secret = new V1SecretVolumeSource { SecretName = secret, Items = [new V1KeyToPath { Key = "ca.crt", Path = "ca.crt" }] } });
+            mounts.Add(new V1VolumeMount { Name = volume, MountPath = mountPath, ReadOnlyProperty = true });
+        }
+
+        if (qdrant?.Tls?.CaSecretRef is { } qdrantCa) Add("qdrant-ca", qdrantCa.Name, CaMountPath);
+        var storageCas = locations.Select(l => l.Tls?.CaSecretRef?.Name).OfType<string>().Distinct(StringComparer.Ordinal);
+        // Volume names are DNS labels (63 characters) and Secret names may be longer: number them instead.
+        foreach (var (secret, i) in storageCas.Select((secret, i) => (secret, i))) Add($"storage-ca-{i}", secret, $"{StorageCaRoot}/{secret}");
+        return (volumes, mounts);
+    }
+
+    private static string StorageCaPath(string secret) => $"{StorageCaRoot}/{secret}/ca.crt";
 
     private static V1EnvVar FromSecret(string variable, string secret, string key, bool optional) => new()
     {

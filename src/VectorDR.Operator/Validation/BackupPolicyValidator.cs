@@ -84,7 +84,17 @@ public static class BackupPolicyValidator
         {
             if (!parsed!.IsS3)
                 return new ValidationError(Reasons.InvalidLocation, $"{field}.credentialsSecretRef: credentials apply to s3:// locations only");
-            return CheckSecretKeys($"{field}.credentialsSecretRef", secretRef.Name, [AccessKeyId, SecretAccessKey], findSecret);
+            var missing = CheckSecretKeys($"{field}.credentialsSecretRef", secretRef.Name, [AccessKeyId, SecretAccessKey], findSecret);
+            if (missing is not null) return missing;
+        }
+
+        if (storage.Tls?.CaSecretRef is { } ca)
+        {
+            if (!parsed!.IsS3)
+                return new ValidationError(Reasons.InvalidLocation, $"{field}.tls.caSecretRef: a CA bundle applies to s3:// locations only");
+            if (parsed.Options.TryGetValue("endpoint", out var endpoint) && endpoint.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+                return new ValidationError(Reasons.InvalidLocation, $"{field}.tls.caSecretRef: the location's endpoint {endpoint} is plain http; a CA bundle needs https");
+            return CheckSecretKeys($"{field}.tls.caSecretRef", ca.Name, ["ca.crt"], findSecret);
         }
         return null;
     }

@@ -35,6 +35,8 @@ public sealed class S3ObjectStore : IObjectStore, IServerSideCopyTarget, IStaleU
         _logger = logger;
         _identity = identity;
         _client = S3ClientFactory.Create(location, transfer, credentials, httpClients);
+        // Only https makes a CA matter: AWS itself (no endpoint) or an https endpoint.
+        ReadUrlsNeedPrivateTrust = httpClients is not null && (location.Endpoint?.Scheme ?? Uri.UriSchemeHttps) == Uri.UriSchemeHttps;
         var requests = new S3Requests(new RetryPolicy(transfer.MaxRetries, transfer.RetryBaseDelay, logger), new S3ErrorTranslator(location));
         _target = new S3Target(_client, location, requests, encryption, transfer);
         _uploader = new MultipartUploader(_target, logger);
@@ -43,6 +45,8 @@ public sealed class S3ObjectStore : IObjectStore, IServerSideCopyTarget, IStaleU
     public S3Location Location { get; }
 
     public string DisplayLocation => Location.Display;
+
+    public bool ReadUrlsNeedPrivateTrust { get; }
 
     /// <summary>The SDK client, for callers (tests, tooling) that need an operation this store does not wrap.</summary>
     public IAmazonS3 Client => _client;

@@ -113,6 +113,65 @@ public sealed class BackupJobsTests
     }
 
     [Fact]
+    public void Private_CA_bundles_of_the_locations_are_mounted_once_per_Secret_and_named_by_AWS_CA_BUNDLE()
+    {
+        var policy = Policy();
+        policy.Spec.Storage.Location = "s3://prod/p?endpoint=https://rgw.dc1:443";
+        policy.Spec.Storage.Tls = new StorageTls { CaSecretRef = new SecretReference { Name = "dc-ca" } };
+        policy.Spec.Replicas =
+        [
+            // same CA as the primary, no credentials of its own: the primary's are used
+            new ReplicaLocation { Name = "dc2", Location = "s3://standby/p?endpoint=https://rgw.dc2:443", Tls = new StorageTls { CaSecretRef = new SecretReference { Name = "dc-ca" } } },
+            // another CA and its own credentials
+            new ReplicaLocation { Name = "dc3", Location = "s3://far/p?endpoint=https://minio.dc3:9000", CredentialsSecretRef = new SecretReference { Name = "dc3" },
+                Tls = new StorageTls { CaSecretRef = new SecretReference { Name = "a-ca-secret-whose-name-is-much-longer-than-a-volume-name-may-ever-be.example" } } },
+            // public AWS: nothing of its own
+            new ReplicaLocation { Name = "aws", Location = "s3://dr-west/p?region=us-west-2" },
+        ];
+
+        var backup = Jobs.Backup(policy, "orders-1", BackupTrigger.BackupNow, null).Spec.Template.Spec;
+        Assert.Equal(["qdrant-ca", "storage-ca-0"], backup.Volumes.Where(v => v.Secret is not null).Select(v => v.Name));
+        Assert.Equal(("dc-ca", "ca.crt"), (backup.Volumes.Single(v => v.Name == "storage-ca-0").Secret.SecretName,
+            backup.Volumes.Single(v => v.Name == "storage-ca-0").Secret.Items.Single().Key));
+        var container = backup.Containers.Single();
+        Assert.Equal("/etc/vectordr/storage-ca/dc-ca", container.VolumeMounts.Single(m => m.Name == "storage-ca-0").MountPath);
+        Assert.True(container.VolumeMounts.Single(m => m.Name == "storage-ca-0").ReadOnlyProperty);
+        Assert.Equal("/etc/vectordr/storage-ca/dc-ca/ca.crt", container.Env.Single(e => e.Name == "AWS_CA_BUNDLE").Value);
+
+        var sync = Jobs.Sync(policy, "orders-1", "20261123T030012Z-a1b2c3").Spec.Template.Spec;
+        Assert.Equal([("storage-ca-0", "dc-ca"), ("storage-ca-1", "a-ca-secret-whose-name-is-much-longer-than-a-volume-name-may-ever-be.example")],
+            sync.Volumes.Where(v => v.Secret is not null).Select(v => (v.Name, v.Secret.SecretName)));
+        Assert.All(sync.InitContainers.Concat(sync.Containers), c => Assert.Equal(2, c.VolumeMounts.Count(m => m.Name.StartsWith("storage-ca-", StringComparison.Ordinal))));
+        EnvVarValue(sync, "prune", "AWS_CA_BUNDLE", "/etc/vectordr/storage-ca/dc-ca/ca.crt");
+
+        // dc2: its CA under DEST_, and the primary's credentials with it, as the copy would use without the prefix.
+        var dc2 = sync.InitContainers.Single(c => c.Name == "copy-dc2");
+        Assert.Contains("--to-env-prefix", dc2.Args);
+        EnvVarValue(sync, "copy-dc2", "AWS_CA_BUNDLE", "/etc/vectordr/storage-ca/dc-ca/ca.crt");
+        EnvVarValue(sync, "copy-dc2", "DEST_AWS_CA_BUNDLE", "/etc/vectordr/storage-ca/dc-ca/ca.crt");
+        Assert.Equal("s3", dc2.Env.Single(e => e.Name == "DEST_AWS_ACCESS_KEY_ID").ValueFrom.SecretKeyRef.Name);
+        EnvVarValue(sync, "prune-dc2", "AWS_CA_BUNDLE", "/etc/vectordr/storage-ca/dc-ca/ca.crt");
+        Assert.Equal("s3", sync.InitContainers.Single(c => c.Name == "prune-dc2").Env.Single(e => e.Name == "AWS_ACCESS_KEY_ID").ValueFrom.SecretKeyRef.Name);
+
+        var farCa = "/etc/vectordr/storage-ca/a-ca-secret-whose-name-is-much-longer-than-a-volume-name-may-ever-be.example/ca.crt";
+        EnvVarValue(sync, "copy-dc3", "DEST_AWS_CA_BUNDLE", farCa);
+        Assert.Equal("dc3", sync.InitContainers.Single(c => c.Name == "copy-dc3").Env.Single(e => e.Name == "DEST_AWS_ACCESS_KEY_ID").ValueFrom.SecretKeyRef.Name);
+        EnvVarValue(sync, "prune-dc3", "AWS_CA_BUNDLE", farCa);
+
+        // aws: public AWS, the primary's credentials (a replica without its own is reached with them), no CA.
+        var aws = sync.InitContainers.Single(c => c.Name == "copy-aws");
+        Assert.Contains("--to-env-prefix", aws.Args);
+        Assert.Equal("s3", aws.Env.Single(e => e.Name == "DEST_AWS_SECRET_ACCESS_KEY").ValueFrom.SecretKeyRef.Name);
+        Assert.DoesNotContain(aws.Env, e => e.Name == "DEST_AWS_CA_BUNDLE");
+        var pruneAws = sync.Containers.Single(); // the last step
+        Assert.Equal("s3", pruneAws.Env.Single(e => e.Name == "AWS_SECRET_ACCESS_KEY").ValueFrom.SecretKeyRef.Name);
+        Assert.DoesNotContain(pruneAws.Env, e => e.Name == "AWS_CA_BUNDLE");
+    }
+
+    private static void EnvVarValue(V1PodSpec pod, string container, string variable, string expected) =>
+        Assert.Equal(expected, (pod.InitContainers ?? []).Concat(pod.Containers).Single(c => c.Name == container).Env.Single(e => e.Name == variable).Value);
+
+    [Fact]
     public void Job_names_are_deterministic_and_long_policy_names_are_cut_with_a_hash_so_they_fit_and_stay_apart()
     {
         var scheduled = new DateTimeOffset(2026, 11, 23, 3, 0, 0, TimeSpan.Zero);

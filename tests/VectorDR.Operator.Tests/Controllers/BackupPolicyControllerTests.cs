@@ -158,4 +158,19 @@ public sealed class BackupPolicyControllerTests
         var keys = BackupPolicyController.PoliciesReferencing(WithNamespace(BackupPolicyValidatorTests.Secret("s3")), policies).ToList();
         Assert.Equal([new ObjectKey("team", "p")], keys);
     }
+
+    [Fact]
+    public void Every_Secret_a_policy_names_is_referenced_including_the_storage_CAs()
+    {
+        var spec = Policy().Spec;
+        spec.Source.Qdrant.Tls = new QdrantTls { CaSecretRef = new SecretReference { Name = "qdrant-ca" } };
+        spec.Storage.Tls = new StorageTls { CaSecretRef = new SecretReference { Name = "dc1-ca" } };
+        spec.Replicas =
+        [
+            new ReplicaLocation { Name = "dc2", Location = "s3://b/p", CredentialsSecretRef = new SecretReference { Name = "dc2" },
+                Tls = new StorageTls { CaSecretRef = new SecretReference { Name = "dc2-ca" } } },
+        ];
+
+        Assert.Equal(["qdrant", "qdrant-ca", "s3", "dc1-ca", "dc2", "dc2-ca"], BackupPolicyController.ReferencedSecrets(spec));
+    }
 }

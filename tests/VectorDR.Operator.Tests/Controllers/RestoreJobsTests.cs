@@ -56,6 +56,25 @@ public sealed class RestoreJobsTests
     }
 
     [Fact]
+    public void A_source_with_a_private_CA_gets_it_mounted_beside_Qdrants_and_named_by_AWS_CA_BUNDLE()
+    {
+        var location = new StorageLocation
+        {
+            Location = "s3://b/p?endpoint=https://rgw.dc1", CredentialsSecretRef = new SecretReference { Name = "bucket" },
+            Tls = new StorageTls { CaSecretRef = new SecretReference { Name = "dc-ca" } },
+        };
+
+        var pod = Jobs.Restore(Request(new RestoreSource { Location = location.Location, Latest = true }), location).Spec.Template.Spec;
+
+        Assert.Equal([("qdrant-ca", "qdrant-ca"), ("storage-ca-0", "dc-ca")], pod.Volumes.Where(v => v.Secret is not null).Select(v => (v.Name, v.Secret.SecretName)));
+        var container = pod.Containers.Single();
+        Assert.Equal(["/etc/vectordr/qdrant-ca", "/etc/vectordr/storage-ca/dc-ca"],
+            container.VolumeMounts.Where(m => m.Name != "tmp").Select(m => m.MountPath));
+        Assert.Equal("/etc/vectordr/storage-ca/dc-ca/ca.crt", container.Env.Single(e => e.Name == "AWS_CA_BUNDLE").Value);
+        Assert.DoesNotContain("--via", container.Args); // the CLI streams by itself when the store's CA is private
+    }
+
+    [Fact]
     public void Backup_id_and_latest_select_as_given()
     {
         Assert.Equal(["--id", "X"], RestoreJobs.Selector(new RestoreSource { BackupId = "X" }));

@@ -107,6 +107,45 @@ public sealed class BackupPolicyValidatorTests
         Assert.Equal("spec.storage.credentialsSecretRef: Secret \"s3\" has no key \"AWS_SECRET_ACCESS_KEY\"", missingKey.Message);
     }
 
+    private static BackupPolicySpec HttpsSpec(string endpoint = "https://rgw.dc1:443", string location = "")
+    {
+        var spec = ValidSpec();
+        spec.Storage.Location = location.Length > 0 ? location : $"s3://bucket/prefix?endpoint={endpoint}&pathStyle=true";
+        spec.Storage.Tls = new StorageTls { CaSecretRef = new SecretReference { Name = "dc-ca" } };
+        return spec;
+    }
+
+    private static readonly Func<string, V1Secret?> SecretsWithCa =
+        Secrets(Secret("qdrant", "api-key"), Secret("s3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"), Secret("dc-ca", "ca.crt"));
+
+    [Fact]
+    public void A_storage_CA_Secret_must_exist_with_ca_crt()
+    {
+        Assert.Null(BackupPolicyValidator.Validate(HttpsSpec(), SecretsWithCa).Error);
+
+        var missing = BackupPolicyValidator.Validate(HttpsSpec(), AllSecrets).Error!;
+        Assert.Equal((Reasons.SecretNotFound, "spec.storage.tls.caSecretRef: Secret \"dc-ca\" not found"), (missing.Reason, missing.Message));
+
+        var wrongKey = BackupPolicyValidator.Validate(HttpsSpec(), Secrets(Secret("qdrant", "api-key"), Secret("s3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"),
+            Secret("dc-ca", "tls.crt"))).Error!;
+        Assert.Equal((Reasons.SecretKeyNotFound, "spec.storage.tls.caSecretRef: Secret \"dc-ca\" has no key \"ca.crt\""), (wrongKey.Reason, wrongKey.Message));
+
+        var replica = ValidSpec();
+        replica.Replicas = [new ReplicaLocation { Name = "dc2", Location = "s3://standby/p", Tls = new StorageTls { CaSecretRef = new SecretReference { Name = "dc2-ca" } } }];
+        Assert.Equal("spec.replicas[0].tls.caSecretRef: Secret \"dc2-ca\" not found", BackupPolicyValidator.Validate(replica, SecretsWithCa).Error!.Message);
+    }
+
+    [Theory]
+    [InlineData("http://rgw.dc1:7480", "", "spec.storage.tls.caSecretRef: the location's endpoint http://rgw.dc1:7480 is plain http; a CA bundle needs https")]
+    [InlineData("", "file:///backups", "spec.storage.tls.caSecretRef: a CA bundle applies to s3:// locations only")]
+    public void A_CA_bundle_where_no_TLS_happens_is_refused(string endpoint, string location, string expected)
+    {
+        var spec = HttpsSpec(endpoint, location);
+        if (location.Length > 0) spec.Storage.CredentialsSecretRef = null; // credentials on a file:// location have an error of their own
+        var error = BackupPolicyValidator.Validate(spec, SecretsWithCa).Error!;
+        Assert.Equal((Reasons.InvalidLocation, expected), (error.Reason, error.Message));
+    }
+
     [Fact]
     public void Secret_values_never_appear_in_messages()
     {

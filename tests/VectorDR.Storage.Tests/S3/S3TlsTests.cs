@@ -58,6 +58,18 @@ public sealed class S3TlsTests : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task Read_URLs_need_private_trust_only_over_https_with_a_CA_bundle()
+    {
+        // Restores stream instead of handing Qdrant a pre-signed URL it could not fetch (see RestoreEngine).
+        await using (var https = await OpenAsync(Settings.Location(_bucket, "p", TlsEndpoint), ("AWS_CA_BUNDLE", CaBundle)))
+            Assert.True(https.ReadUrlsNeedPrivateTrust);
+        await using (var http = await OpenAsync(Settings.Location(_bucket, "p"), ("AWS_CA_BUNDLE", CaBundle)))
+            Assert.False(http.ReadUrlsNeedPrivateTrust);
+        await using (var plain = await OpenAsync(Settings.Location(_bucket, "p")))
+            Assert.False(plain.ReadUrlsNeedPrivateTrust);
+    }
+
+    [StoreFact]
     public async Task Without_the_CA_bundle_the_certificate_is_refused_with_a_hint()
     {
         var error = await Assert.ThrowsAsync<StorageException>(() => OpenAsync(Settings.Location(_bucket, "p", TlsEndpoint)));

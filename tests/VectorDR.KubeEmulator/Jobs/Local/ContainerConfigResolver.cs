@@ -6,6 +6,7 @@ namespace VectorDR.KubeEmulator.Jobs;
 /// <summary>
 /// Builds a container's process from its spec, as the kubelet builds a container's configuration: image → entrypoint,
 /// command/args with <c>$(VAR)</c> expansion, envFrom and env (secretKeyRef, configMapKeyRef, fieldRef) resolved now,
+/// volumes mapped to local folders (Secret and ConfigMap volumes written there first, as the kubelet projects them),
 /// and the termination-message path mapped to the container's own file in the pod's folder.
 /// </summary>
 internal sealed class ContainerConfigResolver(ImageMap images, IEmulatorCluster cluster, IReadOnlyList<string> inheritedEnvironment,
@@ -17,6 +18,14 @@ internal sealed class ContainerConfigResolver(ImageMap images, IEmulatorCluster 
     public LaunchDecision Resolve(JsonObject pod, JsonObject container, ContainerPaths paths)
     {
         var terminationMessageFile = paths.TerminationMessageFile;
+        var ns = Str(pod["metadata"], "namespace") ?? "default";
+        // The kubelet mounts a pod's volumes before it pulls images or builds a container's configuration.
+        var (mounts, mountError) = MountMappings(pod, container, paths.PodDirectory, ns);
+        if (mountError is not null)
+        {
+            return new LaunchDecision.MountError(mountError);
+        }
+
         var image = Str(container, "image") ?? "";
         var entrypoint = images.Resolve(image);
         if (entrypoint is null)
@@ -25,7 +34,6 @@ internal sealed class ContainerConfigResolver(ImageMap images, IEmulatorCluster 
                 $"Back-off pulling image \"{image}\": the image is not in the kube-emulator image map (map it with --image-map {ImageMap.Repository(image)}=PATH or LocalProcessJobRunnerOptions.Images)");
         }
 
-        var ns = Str(pod["metadata"], "namespace") ?? "default";
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in inheritedEnvironment)
         {
@@ -66,7 +74,6 @@ internal sealed class ContainerConfigResolver(ImageMap images, IEmulatorCluster 
         }
 
         var terminationPath = Str(container, "terminationMessagePath") ?? "/dev/termination-log";
-        var mounts = MountMappings(pod, container, paths.PodDirectory);
         string MapPath(string value) => PathMapping.Apply(value.Replace(terminationPath, terminationMessageFile, StringComparison.Ordinal), mounts);
         foreach (var (name, value) in declared)
         {
@@ -104,9 +111,11 @@ internal sealed class ContainerConfigResolver(ImageMap images, IEmulatorCluster 
 
     /// <summary>
     /// mountPath → local folder for the container's volumeMounts that can be honoured: hostPath (its path), emptyDir (a
-    /// folder of the pod's own) and PersistentVolumeClaims named in the options. Other volumes are ignored.
+    /// folder of the pod's own), Secret and ConfigMap volumes (their keys written as files into a folder of the pod's
+    /// own) and PersistentVolumeClaims named in the options. Other volumes are ignored. A Secret or ConfigMap volume that
+    /// cannot be set up is the kubelet's FailedMount, in its words.
     /// </summary>
-    private IReadOnlyList<(string MountPath, string Local)> MountMappings(JsonObject pod, JsonObject container, string podDirectory)
+    private (IReadOnlyList<(string MountPath, string Local)> Mounts, string? Error) MountMappings(JsonObject pod, JsonObject container, string podDirectory, string ns)
     {
         var volumes = (pod["spec"]?["volumes"] as JsonArray)?.OfType<JsonObject>().ToDictionary(v => Str(v, "name") ?? "", StringComparer.Ordinal) ?? [];
         var mappings = new List<(string, string)>();
@@ -117,6 +126,8 @@ internal sealed class ContainerConfigResolver(ImageMap images, IEmulatorCluster 
                 continue;
             }
 
+            var volumeName = Str(volume, "name")!;
+            var podVolume = Path.Combine(podDirectory, "volumes", volumeName);
             string? local = null;
             if (Str(volume["hostPath"], "path") is { } hostPath)
             {
@@ -124,7 +135,30 @@ internal sealed class ContainerConfigResolver(ImageMap images, IEmulatorCluster 
             }
             else if (volume["emptyDir"] is JsonObject)
             {
-                local = Path.Combine(podDirectory, "volumes", Str(volume, "name")!);
+                local = podVolume;
+            }
+            else if (volume["secret"] is JsonObject secretVolume)
+            {
+                var secretName = Str(secretVolume, "secretName") ?? "";
+                var error = Project(secretVolume, SecretFiles(ns, secretName), podVolume, $"secret \"{secretName}\" not found", "references non-existent secret key");
+                if (error is not null)
+                {
+                    return ([], $"MountVolume.SetUp failed for volume \"{volumeName}\" : {error}");
+                }
+
+                local = podVolume;
+            }
+            else if (volume["configMap"] is JsonObject configMapVolume)
+            {
+                var configMapName = Str(configMapVolume, "name") ?? "";
+                var error = Project(configMapVolume, ConfigMapFiles(ns, configMapName), podVolume, $"configmap \"{configMapName}\" not found",
+                    "configmap references non-existent config key");
+                if (error is not null)
+                {
+                    return ([], $"MountVolume.SetUp failed for volume \"{volumeName}\" : {error}");
+                }
+
+                local = podVolume;
             }
             else if (Str(volume["persistentVolumeClaim"], "claimName") is { } claim && persistentVolumeClaims.TryGetValue(claim, out var claimDirectory))
             {
@@ -145,7 +179,55 @@ internal sealed class ContainerConfigResolver(ImageMap images, IEmulatorCluster 
             mappings.Add((mountPath.TrimEnd('/'), local));
         }
 
-        return mappings;
+        return (mappings, null);
+    }
+
+    /// <summary>
+    /// Writes a Secret's or ConfigMap's keys into <paramref name="folder"/>: every key as a file of its name, or only the
+    /// listed items at their paths. A missing source or listed key fails unless the volume (or the item) is optional.
+    /// </summary>
+    private static string? Project(JsonObject source, IReadOnlyDictionary<string, byte[]>? data, string folder, string notFound, string missingKey)
+    {
+        var optional = source["optional"]?.GetValue<bool>() == true;
+        if (data is null && !optional)
+        {
+            return notFound;
+        }
+
+        data ??= new Dictionary<string, byte[]>();
+        var files = new List<(string Path, byte[] Content)>();
+        if (source["items"] is JsonArray { Count: > 0 } items)
+        {
+            foreach (var item in items.OfType<JsonObject>())
+            {
+                var key = Str(item, "key") ?? "";
+                if (!data.TryGetValue(key, out var content))
+                {
+                    if (optional)
+                    {
+                        continue;
+                    }
+
+                    return $"{missingKey}: {key}";
+                }
+
+                files.Add((Str(item, "path") ?? key, content));
+            }
+        }
+        else
+        {
+            files.AddRange(data.Select(kv => (kv.Key, kv.Value)));
+        }
+
+        Directory.CreateDirectory(folder);
+        foreach (var (path, content) in files)
+        {
+            var file = Path.GetFullPath(Path.Combine(folder, path));
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllBytes(file, content);
+        }
+
+        return null;
     }
 
     private string? ResolveEnvFrom(JsonObject container, string ns, Dictionary<string, string> declared)
@@ -230,6 +312,27 @@ internal sealed class ContainerConfigResolver(ImageMap images, IEmulatorCluster 
         cluster.Get("v1", "secrets", ns, name) is { } secret
             ? (secret["data"] as JsonObject ?? []).ToDictionary(kv => kv.Key, kv => Encoding.UTF8.GetString(Convert.FromBase64String(kv.Value?.GetValue<string>() ?? "")), StringComparer.Ordinal)
             : null;
+
+    private IReadOnlyDictionary<string, byte[]>? SecretFiles(string ns, string name) =>
+        cluster.Get("v1", "secrets", ns, name) is { } secret
+            ? (secret["data"] as JsonObject ?? []).ToDictionary(kv => kv.Key, kv => Convert.FromBase64String(kv.Value?.GetValue<string>() ?? ""), StringComparer.Ordinal)
+            : null;
+
+    private IReadOnlyDictionary<string, byte[]>? ConfigMapFiles(string ns, string name)
+    {
+        if (cluster.Get("v1", "configmaps", ns, name) is not { } configMap)
+        {
+            return null;
+        }
+
+        var files = (configMap["data"] as JsonObject ?? []).ToDictionary(kv => kv.Key, kv => Encoding.UTF8.GetBytes(kv.Value?.GetValue<string>() ?? ""), StringComparer.Ordinal);
+        foreach (var (key, value) in configMap["binaryData"] as JsonObject ?? [])
+        {
+            files[key] = Convert.FromBase64String(value?.GetValue<string>() ?? "");
+        }
+
+        return files;
+    }
 
     private IReadOnlyDictionary<string, string>? ConfigMapData(string ns, string name) =>
         cluster.Get("v1", "configmaps", ns, name) is { } configMap

@@ -36,6 +36,9 @@ internal abstract record LaunchDecision
     /// <summary>A referenced Secret/ConfigMap or key is missing: waiting CreateContainerConfigError, retried.</summary>
     public sealed record ConfigError(string Message) : LaunchDecision;
 
+    /// <summary>A volume cannot be set up (its Secret/ConfigMap or a listed key is missing): the pod keeps waiting as before creation, FailedMount, retried.</summary>
+    public sealed record MountError(string Message) : LaunchDecision;
+
     /// <summary>The runtime cannot exec the command: terminated, exit code 128, reason StartError.</summary>
     public sealed record StartError(string Message) : LaunchDecision;
 }

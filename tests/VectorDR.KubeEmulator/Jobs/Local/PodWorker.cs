@@ -222,6 +222,23 @@ internal sealed class PodWorker
                     }
 
                     continue;
+                case LaunchDecision.MountError error:
+                    if (_lastConfigError != (index, error.Message))
+                    {
+                        _lastConfigError = (index, error.Message);
+                        if (!_deleted && !_shutdown)
+                        {
+                            _context.Events.PodEvent(_pod, "Warning", "FailedMount", error.Message);
+                        }
+                    }
+
+                    // The containers keep the waiting state they had before creation (ContainerCreating, or PodInitializing).
+                    if (!await DelayAsync(_context.Options.ConfigErrorRetryInterval))
+                    {
+                        return null;
+                    }
+
+                    continue;
                 case LaunchDecision.ImageUnavailable unavailable:
                     var delay = _context.Options.UnmappedImageFailureDelay;
                     Event(index, "Warning", "Failed", $"Failed to pull image \"{container["image"]}\": not in the kube-emulator image map");
