@@ -96,7 +96,7 @@ bench-backup: build
 bench-stream: build
 	build/bench/stream.sh
 
-## bench-s3: backup to RGW vs curl + aws s3 cp; copy server-side vs streamed; restore via URL vs stream
+## bench-s3: backup to RGW vs curl + aws s3 cp (Debian's awscli) and s3cmd put; copy server-side vs streamed; restore via URL vs stream
 bench-s3: build
 	build/bench/s3.sh
 

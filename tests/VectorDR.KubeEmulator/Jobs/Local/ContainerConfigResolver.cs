@@ -137,23 +137,9 @@ internal sealed class ContainerConfigResolver(ImageMap images, IEmulatorCluster 
             {
                 local = podVolume;
             }
-            else if (volume["secret"] is JsonObject secretVolume)
+            else if (ProjectedSource(volume, ns) is { } projected)
             {
-                var secretName = Str(secretVolume, "secretName") ?? "";
-                var error = Project(secretVolume, SecretFiles(ns, secretName), podVolume, $"secret \"{secretName}\" not found", "references non-existent secret key");
-                if (error is not null)
-                {
-                    return ([], $"MountVolume.SetUp failed for volume \"{volumeName}\" : {error}");
-                }
-
-                local = podVolume;
-            }
-            else if (volume["configMap"] is JsonObject configMapVolume)
-            {
-                var configMapName = Str(configMapVolume, "name") ?? "";
-                var error = Project(configMapVolume, ConfigMapFiles(ns, configMapName), podVolume, $"configmap \"{configMapName}\" not found",
-                    "configmap references non-existent config key");
-                if (error is not null)
+                if (Project(projected.Spec, projected.Files, podVolume, projected.NotFound, projected.MissingKey) is { } error)
                 {
                     return ([], $"MountVolume.SetUp failed for volume \"{volumeName}\" : {error}");
                 }
@@ -180,6 +166,24 @@ internal sealed class ContainerConfigResolver(ImageMap images, IEmulatorCluster 
         }
 
         return (mappings, null);
+    }
+
+    /// <summary>A Secret or ConfigMap volume: its spec, the object's keys (null when it does not exist) and the kubelet's words for what can be missing.</summary>
+    private (JsonObject Spec, IReadOnlyDictionary<string, byte[]>? Files, string NotFound, string MissingKey)? ProjectedSource(JsonObject volume, string ns)
+    {
+        if (volume["secret"] is JsonObject secret)
+        {
+            var name = Str(secret, "secretName") ?? "";
+            return (secret, SecretFiles(ns, name), $"secret \"{name}\" not found", "references non-existent secret key");
+        }
+
+        if (volume["configMap"] is JsonObject configMap)
+        {
+            var name = Str(configMap, "name") ?? "";
+            return (configMap, ConfigMapFiles(ns, name), $"configmap \"{name}\" not found", "configmap references non-existent config key");
+        }
+
+        return null;
     }
 
     /// <summary>
