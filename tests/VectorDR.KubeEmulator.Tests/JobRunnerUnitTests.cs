@@ -55,6 +55,8 @@ public sealed class JobRunnerUnitTests
     [InlineData("echo a > \"/data/f\"; cat /data", "echo a > \"/tmp/d/f\"; cat /tmp/d")]
     [InlineData("/database /mnt/data /data2", "/database /mnt/data /data2")]
     [InlineData("/data/cache/z", "/tmp/c/z")]
+    [InlineData("file:///data/x", "file:///tmp/d/x")]
+    [InlineData("s3://b/data x//data", "s3://b/data x//data")]
     public void Volume_mount_paths_map_as_whole_path_prefixes(string input, string expected) =>
         Assert.Equal(expected, PathMapping.Apply(input, [("/data", "/tmp/d"), ("/data/cache", "/tmp/c")]));
 

@@ -48,7 +48,8 @@ public static class RestoreRequestSource
         }
         else
         {
-            location = new StorageLocation { Location = source.Location!, CredentialsSecretRef = source.CredentialsSecretRef, Tls = source.Tls };
+            location = new StorageLocation { Location = source.Location!, CredentialsSecretRef = source.CredentialsSecretRef, Tls = source.Tls,
+                PersistentVolumeClaim = source.PersistentVolumeClaim };
         }
 
         var qdrant = request.Spec.Target.Qdrant;

@@ -55,6 +55,7 @@ public sealed class BackupPolicySpec
         Location = replica.Location,
         CredentialsSecretRef = replica.CredentialsSecretRef ?? Storage.CredentialsSecretRef,
         Tls = replica.Tls,
+        PersistentVolumeClaim = replica.PersistentVolumeClaim,
     };
 
     [DefaultEmptyObject]

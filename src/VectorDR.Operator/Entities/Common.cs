@@ -85,6 +85,18 @@ public class StorageLocation
 
     [Description("TLS settings when the s3:// location's endpoint is https with a certificate from a private CA.")]
     public StorageTls? Tls { get; set; }
+
+    [Description("For a file:// location: the PersistentVolumeClaim the Jobs mount at the location's path (their root filesystem is " +
+                 "read-only, so in a cluster a file:// location needs one). The claim's root is the location: every location needs a claim of its own.")]
+    public PersistentVolumeClaimReference? PersistentVolumeClaim { get; set; }
+}
+
+[Description("A PersistentVolumeClaim in the same namespace.")]
+public sealed class PersistentVolumeClaimReference
+{
+    [Required, Length(1, 253)]
+    [Description("Name of the PersistentVolumeClaim, in the namespace of this resource.")]
+    public string ClaimName { get; set; } = "";
 }
 
 [Description("TLS settings for an object store reached over https.")]

@@ -36,6 +36,7 @@ public sealed class RestoreRequestSpec
     "exactly one of backupId, latest: true or pointInTime must be set")]
 [ValidationRule("!has(self.credentialsSecretRef) || has(self.location)", "credentialsSecretRef goes with location")]
 [ValidationRule("!has(self.tls) || has(self.location)", "tls goes with location")]
+[ValidationRule("!has(self.persistentVolumeClaim) || has(self.location)", "persistentVolumeClaim goes with location")]
 public sealed class RestoreSource
 {
     [Description("Restore from the storage of this BackupPolicy (or from one of its replicas).")]
@@ -50,6 +51,9 @@ public sealed class RestoreSource
 
     [Description("TLS settings of an explicit s3:// location whose https endpoint has a certificate from a private CA.")]
     public StorageTls? Tls { get; set; }
+
+    [Description("The PersistentVolumeClaim holding an explicit file:// location, mounted at its path in the restore Job.")]
+    public PersistentVolumeClaimReference? PersistentVolumeClaim { get; set; }
 
     [Length(1, 128)]
     [Description("Restore exactly this backup id.")]

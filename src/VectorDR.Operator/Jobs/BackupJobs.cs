@@ -34,7 +34,7 @@ public sealed class BackupJobs(JobFactory factory)
             "--top-k", spec.Verification.TopK.ToString(CultureInfo.InvariantCulture),
             "--policy", $"{policy.Metadata.NamespaceProperty}/{policy.Metadata.Name}", "--json"]);
         var env = CommandEnvironment.Qdrant(spec.Source.Qdrant).Concat(CommandEnvironment.Storage(spec.Storage)).ToList();
-        var (volumes, mounts) = CommandEnvironment.CaVolumes(spec.Source.Qdrant, [spec.Storage]);
+        var (volumes, mounts) = CommandEnvironment.Volumes(spec.Source.Qdrant, [spec.Storage]);
 
         var annotations = new Dictionary<string, string> { [JobNames.TriggerAnnotation] = trigger.ToString() };
         if (scheduledTime is { } t) annotations[JobNames.ScheduledTimeAnnotation] = t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
@@ -53,7 +53,7 @@ public sealed class BackupJobs(JobFactory factory)
             steps.Add(Prune(PruneContainer(replica.Name), access, spec.Retention));
         }
         var name = JobNames.Sync(run);
-        var (volumes, mounts) = CommandEnvironment.CaVolumes(null, (spec.Replicas ?? []).Prepend<StorageLocation>(spec.Storage));
+        var (volumes, mounts) = CommandEnvironment.Volumes(null, [spec.Storage, .. (spec.Replicas ?? []).Select(spec.AccessTo)]);
         return factory.Build(new JobRequest(policy, name, Labels(policy, run, JobNames.SyncStep), new Dictionary<string, string>(), spec.JobTemplate,
             steps, volumes, mounts));
     }

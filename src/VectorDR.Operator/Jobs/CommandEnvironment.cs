@@ -34,7 +34,7 @@ public static class CommandEnvironment
 
     /// <summary>
     /// S3 credentials of a location from its Secret and the path of its mounted CA bundle (AWS_CA_BUNDLE, see
-    /// <see cref="CaVolumes"/>); with a prefix, for the second location of a copy.
+    /// <see cref="Volumes"/>); with a prefix, for the second location of a copy.
     /// </summary>
     public static IEnumerable<V1EnvVar> Storage(StorageLocation location, string prefix = "")
     {
@@ -48,25 +48,38 @@ public static class CommandEnvironment
     }
 
     /// <summary>
-    /// The Secret volumes holding the CA bundles a Job needs: Qdrant's (when <paramref name="qdrant"/> names one) and
-    /// the object stores' of <paramref name="locations"/>, one volume per distinct Secret.
+    /// The volumes a Job needs: Qdrant's CA bundle (when <paramref name="qdrant"/> names one), the object stores' CA
+    /// bundles of <paramref name="locations"/> (one Secret volume per distinct Secret) and the PersistentVolumeClaims of
+    /// their file:// locations, each mounted at its location's path.
     /// </summary>
-    public static (IReadOnlyList<V1Volume> Volumes, IReadOnlyList<V1VolumeMount> Mounts) CaVolumes(QdrantEndpoint? qdrant, IEnumerable<StorageLocation> locations)
+    public static (IReadOnlyList<V1Volume> Volumes, IReadOnlyList<V1VolumeMount> Mounts) Volumes(QdrantEndpoint? qdrant, IReadOnlyCollection<StorageLocation> locations)
     {
         var volumes = new List<V1Volume>();
         var mounts = new List<V1VolumeMount>();
-        void Add(string volume, string secret, string mountPath)
+        void AddCa(string volume, string secret, string mountPath)
         {
             volumes.Add(new V1Volume { Name = volume, Secret = new V1SecretVolumeSource { SecretName = secret, Items = [new V1KeyToPath { Key = "ca.crt", Path = "ca.crt" }] } });
             mounts.Add(new V1VolumeMount { Name = volume, MountPath = mountPath, ReadOnlyProperty = true });
         }
 
-        if (qdrant?.Tls?.CaSecretRef is { } qdrantCa) Add("qdrant-ca", qdrantCa.Name, CaMountPath);
+        if (qdrant?.Tls?.CaSecretRef is { } qdrantCa) AddCa("qdrant-ca", qdrantCa.Name, CaMountPath);
         var storageCas = locations.Select(l => l.Tls?.CaSecretRef?.Name).OfType<string>().Distinct(StringComparer.Ordinal);
-        // Volume names are DNS labels (63 characters) and Secret names may be longer: number them instead.
-        foreach (var (secret, i) in storageCas.Select((secret, i) => (secret, i))) Add($"storage-ca-{i}", secret, $"{StorageCaRoot}/{secret}");
+        // Volume names are DNS labels (63 characters) while Secret and claim names may be longer: number them instead.
+        foreach (var (secret, i) in storageCas.Select((secret, i) => (secret, i))) AddCa($"storage-ca-{i}", secret, $"{StorageCaRoot}/{secret}");
+
+        var claims = locations.Where(l => l.PersistentVolumeClaim is not null && FilePath(l.Location) is not null)
+            .DistinctBy(l => l.PersistentVolumeClaim!.ClaimName, StringComparer.Ordinal);
+        foreach (var (location, i) in claims.Select((location, i) => (location, i)))
+        {
+            volumes.Add(new V1Volume { Name = $"storage-{i}", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = location.PersistentVolumeClaim!.ClaimName } });
+            mounts.Add(new V1VolumeMount { Name = $"storage-{i}", MountPath = FilePath(location.Location) });
+        }
         return (volumes, mounts);
     }
+
+    /// <summary>The folder of a file:// location (the validator has checked it), or null for any other location.</summary>
+    private static string? FilePath(string location) =>
+        location.StartsWith("file:///", StringComparison.Ordinal) ? "/" + Uri.UnescapeDataString(location["file:///".Length..]).TrimEnd('/') : null;
 
     private static string StorageCaPath(string secret) => $"{StorageCaRoot}/{secret}/ca.crt";
 

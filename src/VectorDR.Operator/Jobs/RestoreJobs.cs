@@ -29,7 +29,7 @@ public sealed class RestoreJobs(JobFactory factory)
         args.Add("--json");
 
         var env = CommandEnvironment.Qdrant(target.Qdrant).Concat(CommandEnvironment.Storage(source)).ToList();
-        var (volumes, mounts) = CommandEnvironment.CaVolumes(target.Qdrant, [source]);
+        var (volumes, mounts) = CommandEnvironment.Volumes(target.Qdrant, [source]);
         var name = JobNames.Restore(request.Metadata.Name);
         var labels = new Dictionary<string, string>
         {

@@ -40,6 +40,7 @@ public static class BackupPolicyValidator
         var error = CheckLocation("spec.storage", spec.Storage, findSecret);
         for (var i = 0; error is null && i < (spec.Replicas?.Count ?? 0); i++)
             error = CheckLocation($"spec.replicas[{i}]", spec.Replicas![i], findSecret);
+        error ??= CheckClaimsAreDistinct(spec);
         error ??= CheckQdrant("spec.source.qdrant", spec.Source.Qdrant, findSecret);
 
         return error is null ? new Result(null, cron, zone) : new Result(error, null, null);
@@ -88,6 +89,14 @@ public static class BackupPolicyValidator
             if (missing is not null) return missing;
         }
 
+        if (storage.PersistentVolumeClaim is not null)
+        {
+            if (parsed!.IsS3)
+                return new ValidationError(Reasons.InvalidLocation, $"{field}.persistentVolumeClaim: a volume applies to file:// locations only");
+            if (parsed.Path!.Trim('/').Length == 0)
+                return new ValidationError(Reasons.InvalidLocation, $"{field}.persistentVolumeClaim: a volume cannot be mounted at /; name a folder (file:///backups)");
+        }
+
         if (storage.Tls?.CaSecretRef is { } ca)
         {
             if (!parsed!.IsS3)
@@ -95,6 +104,22 @@ public static class BackupPolicyValidator
             if (parsed.Options.TryGetValue("endpoint", out var endpoint) && endpoint.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
                 return new ValidationError(Reasons.InvalidLocation, $"{field}.tls.caSecretRef: the location's endpoint {endpoint} is plain http; a CA bundle needs https");
             return CheckSecretKeys($"{field}.tls.caSecretRef", ca.Name, ["ca.crt"], findSecret);
+        }
+        return null;
+    }
+
+    /// <summary>A claim's root is its location: a replica on the primary's claim would be the same folder, no replica at all.</summary>
+    private static ValidationError? CheckClaimsAreDistinct(BackupPolicySpec spec)
+    {
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (spec.Storage.PersistentVolumeClaim?.ClaimName is { } primary) owners[primary] = "spec.storage";
+        for (var i = 0; i < (spec.Replicas?.Count ?? 0); i++)
+        {
+            if (spec.Replicas![i].PersistentVolumeClaim?.ClaimName is not { } claim) continue;
+            if (owners.TryGetValue(claim, out var owner))
+                return new ValidationError(Reasons.InvalidLocation,
+                    $"spec.replicas[{i}].persistentVolumeClaim: claim \"{claim}\" already holds {owner}; a replica on the same volume is the same folder");
+            owners[claim] = $"spec.replicas[{i}]";
         }
         return null;
     }

@@ -168,6 +168,27 @@ public sealed class BackupJobsTests
         Assert.DoesNotContain(pruneAws.Env, e => e.Name == "AWS_CA_BUNDLE");
     }
 
+    [Fact]
+    public void File_locations_on_claims_are_mounted_at_their_paths_in_every_step_that_reads_them()
+    {
+        var policy = Policy();
+        policy.Spec.Storage = new StorageLocation { Location = "file:///backups/prod/", PersistentVolumeClaim = new PersistentVolumeClaimReference { ClaimName = "prod-backups" } };
+        policy.Spec.Replicas = [new ReplicaLocation { Name = "dr", Location = "file:///mnt/dr%20site", PersistentVolumeClaim = new PersistentVolumeClaimReference { ClaimName = "dr-backups" } }];
+
+        var backup = Jobs.Backup(policy, "orders-1", BackupTrigger.BackupNow, null).Spec.Template.Spec;
+        var volume = backup.Volumes.Single(v => v.PersistentVolumeClaim is not null);
+        Assert.Equal(("storage-0", "prod-backups"), (volume.Name, volume.PersistentVolumeClaim.ClaimName));
+        var mount = backup.Containers.Single().VolumeMounts.Single(m => m.Name == "storage-0");
+        Assert.Equal("/backups/prod", mount.MountPath);
+        Assert.NotEqual(true, mount.ReadOnlyProperty); // backups are written there
+
+        var sync = Jobs.Sync(policy, "orders-1", "20261123T030012Z-a1b2c3").Spec.Template.Spec;
+        Assert.Equal([("storage-0", "prod-backups"), ("storage-1", "dr-backups")],
+            sync.Volumes.Where(v => v.PersistentVolumeClaim is not null).Select(v => (v.Name, v.PersistentVolumeClaim.ClaimName)));
+        Assert.All(sync.InitContainers.Concat(sync.Containers), c => Assert.Equal(["/backups/prod", "/mnt/dr site"],
+            c.VolumeMounts.Where(m => m.Name.StartsWith("storage-", StringComparison.Ordinal) && !m.Name.StartsWith("storage-ca", StringComparison.Ordinal)).Select(m => m.MountPath)));
+    }
+
     private static void EnvVarValue(V1PodSpec pod, string container, string variable, string expected) =>
         Assert.Equal(expected, (pod.InitContainers ?? []).Concat(pod.Containers).Single(c => c.Name == container).Env.Single(e => e.Name == variable).Value);
 

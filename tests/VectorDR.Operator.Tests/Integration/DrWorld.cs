@@ -62,12 +62,20 @@ internal sealed partial class DrWorld : IAsyncDisposable
             MaxTerminationGracePeriod = TimeSpan.FromSeconds(2),
             WorkDirectory = Path.Combine(root, "pods"),
             TimeProvider = jobClock ?? TimeProvider.System,
+            // Claims a policy may name for its file:// locations; a pod that mounts one sees this world's folder.
+            PersistentVolumeClaims = { [PrimaryClaim] = Path.Combine(root, "claims", PrimaryClaim), [StandbyClaim] = Path.Combine(root, "claims", StandbyClaim) },
         });
         var kube = await OperatorHarness.StartAsync(new KubeEmulatorOptions { JobRunner = runner });
         var world = new DrWorld(kube, qdrant, root);
         await world.CreateSecretAsync("qdrant", ("api-key", QdrantKey));
         return world;
     }
+
+    public const string PrimaryClaim = "dr-backups";
+    public const string StandbyClaim = "dr-standby";
+
+    /// <summary>The local folder standing in for a PersistentVolumeClaim's volume.</summary>
+    public string ClaimFolder(string claim) => Path.Combine(Root, "claims", claim);
 
     /// <summary>A file:// location in this world's folder (the Job processes run on this machine).</summary>
     public string FileLocation(string name)

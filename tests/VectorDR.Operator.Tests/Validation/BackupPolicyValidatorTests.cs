@@ -146,6 +146,33 @@ public sealed class BackupPolicyValidatorTests
         Assert.Equal((Reasons.InvalidLocation, expected), (error.Reason, error.Message));
     }
 
+    [Theory]
+    [InlineData("s3://bucket/p", "spec.storage.persistentVolumeClaim: a volume applies to file:// locations only")]
+    [InlineData("file:///", "spec.storage.persistentVolumeClaim: a volume cannot be mounted at /; name a folder (file:///backups)")]
+    public void A_claim_only_goes_with_a_file_location_below_the_root(string location, string expected)
+    {
+        var spec = ValidSpec();
+        spec.Storage = new StorageLocation { Location = location, PersistentVolumeClaim = new PersistentVolumeClaimReference { ClaimName = "backups" } };
+        var error = BackupPolicyValidator.Validate(spec, AllSecrets).Error!;
+        Assert.Equal((Reasons.InvalidLocation, expected), (error.Reason, error.Message));
+    }
+
+    [Fact]
+    public void Two_locations_on_one_claim_are_refused_naming_the_first_holder()
+    {
+        var spec = ValidSpec();
+        spec.Replicas =
+        [
+            new ReplicaLocation { Name = "a", Location = "file:///dr/a", PersistentVolumeClaim = new PersistentVolumeClaimReference { ClaimName = "dr" } },
+            new ReplicaLocation { Name = "b", Location = "file:///dr/b", PersistentVolumeClaim = new PersistentVolumeClaimReference { ClaimName = "dr" } },
+        ];
+        Assert.Equal("spec.replicas[1].persistentVolumeClaim: claim \"dr\" already holds spec.replicas[0]; a replica on the same volume is the same folder",
+            BackupPolicyValidator.Validate(spec, AllSecrets).Error!.Message);
+
+        spec.Replicas[1].PersistentVolumeClaim!.ClaimName = "dr-b";
+        Assert.Null(BackupPolicyValidator.Validate(spec, AllSecrets).Error);
+    }
+
     [Fact]
     public void Secret_values_never_appear_in_messages()
     {

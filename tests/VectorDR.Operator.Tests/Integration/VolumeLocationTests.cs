@@ -1,0 +1,69 @@
+using VectorDR.ControllerRuntime.Entities;
+using VectorDR.Operator.Entities;
+using VectorDR.Operator.Jobs;
+
+namespace VectorDR.Operator.Tests.Integration;
+
+/// <summary>
+/// file:// locations on PersistentVolumeClaims: the Jobs' root filesystem is read-only, so a cluster's backup folder is
+/// a claim mounted at the location's path. The emulated kubelet maps each claim to a folder of the test's own.
+/// </summary>
+[Collection("emulator")]
+public sealed class VolumeLocationTests
+{
+    // Paths that do not exist on this machine: only the claims' mounts make them reachable from the Jobs.
+    private const string Primary = "file:///var/lib/vectordr-test/prod";
+    private const string Standby = "file:///var/lib/vectordr-test/standby";
+
+    [Fact]
+    public async Task Backups_land_on_the_claims_mounted_at_the_location_paths_and_the_standby_claim_restores()
+    {
+        await using var world = await DrWorld.StartAsync();
+        await world.StartOperatorAsync();
+        await world.CreatePolicyAsync("docs", Primary, spec =>
+        {
+            spec.Storage.PersistentVolumeClaim = new PersistentVolumeClaimReference { ClaimName = DrWorld.PrimaryClaim };
+            spec.Replicas = [new ReplicaLocation { Name = "standby", Location = Standby, PersistentVolumeClaim = new PersistentVolumeClaimReference { ClaimName = DrWorld.StandbyClaim } }];
+        });
+
+        await world.BackupNowAsync("docs", "1");
+        var policy = await world.WaitForPolicyAsync("docs", p => p.Status.RecentBackups?.FirstOrDefault() is { Result: not BackupRunResult.Running, Sync: not BackupRunResult.Running },
+            "the run and its copy ended");
+        var run = policy.Status.RecentBackups![0];
+        Assert.True(run is { Result: BackupRunResult.Succeeded, Sync: BackupRunResult.Succeeded }, run.Message);
+        var id = policy.Status.LastSuccessfulBackup!.Id;
+        Assert.True(File.Exists(Path.Combine(world.ClaimFolder(DrWorld.PrimaryClaim), "backups", id, "manifest.json")), "the backup is on the primary claim");
+        Assert.True(File.Exists(Path.Combine(world.ClaimFolder(DrWorld.StandbyClaim), "backups", id, "manifest.json")), "its copy is on the standby claim");
+
+        var sync = (await world.JobsAsync()).Single(j => j.Metadata.Labels[JobNames.StepLabel] == JobNames.SyncStep).Spec.Template.Spec;
+        Assert.Equal([(DrWorld.PrimaryClaim, "/var/lib/vectordr-test/prod"), (DrWorld.StandbyClaim, "/var/lib/vectordr-test/standby")],
+            sync.Volumes.Where(v => v.PersistentVolumeClaim is not null)
+                .Select(v => (v.PersistentVolumeClaim.ClaimName, sync.Containers.Single().VolumeMounts.Single(m => m.Name == v.Name).MountPath)));
+
+        await world.CreateRestoreAsync("from-standby",
+            new RestoreSource { BackupPolicyRef = new BackupPolicySourceReference { Name = "docs", Replica = "standby" }, Latest = true },
+            t => t.Collections = [new CollectionMapping { From = DrWorld.Collection, To = "docs-standby" }]);
+        var request = await world.WaitForRestoreEndAsync("from-standby");
+        Assert.True(request.Status.Phase == RestorePhase.Succeeded, request.Status.Message);
+        Assert.Equal(id, request.Status.BackupId);
+        using var qdrant = world.QdrantAt();
+        Assert.Equal(300, await qdrant.CountAsync("docs-standby"));
+    }
+
+    [Fact]
+    public async Task A_replica_on_the_primarys_claim_is_refused_naming_both()
+    {
+        await using var world = await DrWorld.StartAsync();
+        await world.StartOperatorAsync();
+        await world.CreatePolicyAsync("docs", Primary, spec =>
+        {
+            spec.Storage.PersistentVolumeClaim = new PersistentVolumeClaimReference { ClaimName = DrWorld.PrimaryClaim };
+            spec.Replicas = [new ReplicaLocation { Name = "standby", Location = Standby, PersistentVolumeClaim = new PersistentVolumeClaimReference { ClaimName = DrWorld.PrimaryClaim } }];
+        });
+
+        var policy = await world.WaitForPolicyAsync("docs", p => Conditions.Find(p.Status.Conditions, "Ready")?.Status == ConditionStatus.False, "Ready False");
+        var ready = Conditions.Find(policy.Status.Conditions, "Ready")!;
+        Assert.Equal(("InvalidLocation", "spec.replicas[0].persistentVolumeClaim: claim \"dr-backups\" already holds spec.storage; a replica on the same volume is the same folder"),
+            (ready.Reason, ready.Message));
+    }
+}
