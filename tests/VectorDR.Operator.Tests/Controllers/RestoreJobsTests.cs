@@ -75,6 +75,18 @@ public sealed class RestoreJobsTests
     }
 
     [Fact]
+    public void A_file_location_on_a_claim_is_mounted_at_its_path()
+    {
+        var location = new StorageLocation { Location = "file:///backups/prod", PersistentVolumeClaim = new PersistentVolumeClaimReference { ClaimName = "prod-backups" } };
+
+        var pod = Jobs.Restore(Request(new RestoreSource { Location = location.Location, Latest = true }), location).Spec.Template.Spec;
+
+        Assert.Equal("prod-backups", pod.Volumes.Single(v => v.Name == "storage-0").PersistentVolumeClaim.ClaimName);
+        Assert.Equal("/backups/prod", pod.Containers.Single().VolumeMounts.Single(m => m.Name == "storage-0").MountPath);
+        Assert.Equal("file:///backups/prod", pod.Containers.Single().Args[1]);
+    }
+
+    [Fact]
     public void Backup_id_and_latest_select_as_given()
     {
         Assert.Equal(["--id", "X"], RestoreJobs.Selector(new RestoreSource { BackupId = "X" }));
