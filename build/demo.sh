@@ -8,7 +8,9 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 POINTS="${DEMO_POINTS:-20000}"; DIM="${DEMO_DIM:-384}"
-work="$(mktemp -d "${TMPDIR:-/tmp}/vectordr-demo.XXXXXX")"
+# Not under /tmp: the Job pods mount an emptyDir there, and the emulated kubelet maps every /tmp path a Job is given
+# (its file:// locations included) into that emptyDir, as a real one would.
+mkdir -p "$ROOT/.build"; work="$(mktemp -d "$ROOT/.build/vectordr-demo.XXXXXX")"
 QDRANT_PID=""; KUBE_PID=""; OPERATOR_PID=""
 cleanup() { stop_pid "$OPERATOR_PID"; stop_pid "$KUBE_PID"; stop_pid "$QDRANT_PID"; rm -rf "$work"; }
 trap cleanup EXIT

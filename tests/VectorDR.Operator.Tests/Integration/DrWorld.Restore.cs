@@ -12,6 +12,18 @@ internal sealed record CliBackup(string Id, DateTimeOffset CompletedAt, long Poi
 /// <summary>RestoreRequest helpers of the disaster-recovery world.</summary>
 internal sealed partial class DrWorld
 {
+    /// <summary>Restores the newest backup of <paramref name="policy"/>'s replica into collection <paramref name="to"/>, asserts it succeeded and returns the request.</summary>
+    public async Task<RestoreRequest> RestoreLatestFromReplicaAsync(string name, string policy, string replica, string to)
+    {
+        await CreateRestoreAsync(name, new RestoreSource { BackupPolicyRef = new BackupPolicySourceReference { Name = policy, Replica = replica }, Latest = true },
+            t => t.Collections = [new CollectionMapping { From = Collection, To = to }]);
+        var request = await WaitForRestoreEndAsync(name);
+        Assert.True(request.Status.Phase == RestorePhase.Succeeded, request.Status.Message);
+        using var qdrant = QdrantAt();
+        Assert.Equal(300, await qdrant.CountAsync(to));
+        return request;
+    }
+
     public static QdrantEndpoint Endpoint(string url) =>
         new() { Url = url, ApiKeySecretRef = new SecretKeyReference { Name = "qdrant", Key = "api-key" } };
 

@@ -50,7 +50,7 @@ internal sealed partial class DrWorld : IAsyncDisposable
 
     public static async Task<DrWorld> StartAsync(int points = 300, TimeProvider? jobClock = null)
     {
-        var root = Path.Combine(Path.GetTempPath(), "vdr-op-" + Guid.NewGuid().ToString("N")[..8]);
+        var root = Path.Combine(WorldsFolder, "vdr-op-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
         var qdrant = await QdrantEmulatorHost.StartAsync(new QdrantEmulatorOptions { ApiKey = QdrantKey, DataDirectory = Path.Combine(root, "qdrant") });
         await qdrant.SeedCollectionAsync(Collection, points, 8);
@@ -70,6 +70,13 @@ internal sealed partial class DrWorld : IAsyncDisposable
         await world.CreateSecretAsync("qdrant", ("api-key", QdrantKey));
         return world;
     }
+
+    /// <summary>
+    /// Where worlds keep their folders (Qdrant's data, file:// locations, the pods' folders): not under /tmp, because
+    /// the Job pods mount an emptyDir there, and the emulated kubelet, like a real one, then maps every /tmp path the
+    /// Job is given into that emptyDir. VDR_WORLDS overrides it.
+    /// </summary>
+    private static string WorldsFolder => Environment.GetEnvironmentVariable("VDR_WORLDS") is { Length: > 0 } folder ? folder : "/var/tmp";
 
     public const string PrimaryClaim = "dr-backups";
     public const string StandbyClaim = "dr-standby";
@@ -129,6 +136,17 @@ internal sealed partial class DrWorld : IAsyncDisposable
     public Task<BackupPolicy> BackupNowAsync(string policy, string value) =>
         Client.MergePatchAsync<BackupPolicy>("default", policy,
             new { metadata = new { annotations = new Dictionary<string, string> { ["dr.vectordr.io/backup-now"] = value } } }, CancellationToken.None);
+
+    /// <summary>Starts a backup-now run, waits until the run and its copy-and-prune Job ended, asserts both succeeded and returns the backup's id.</summary>
+    public async Task<string> BackUpNowAndSyncAsync(string policy, string value)
+    {
+        await BackupNowAsync(policy, value);
+        var done = await WaitForPolicyAsync(policy, p => p.Status.LastBackupNowValue == value
+            && p.Status.RecentBackups?.FirstOrDefault() is { Result: not BackupRunResult.Running, Sync: not BackupRunResult.Running }, $"run {value} and its copy ended");
+        var run = done.Status.RecentBackups![0];
+        Assert.True(run is { Result: BackupRunResult.Succeeded, Sync: BackupRunResult.Succeeded }, run.Message);
+        return done.Status.LastSuccessfulBackup!.Id;
+    }
 
     public async Task<BackupPolicy> PolicyAsync(string name) => (await Client.GetAsync<BackupPolicy>("default", name, CancellationToken.None))!;
 

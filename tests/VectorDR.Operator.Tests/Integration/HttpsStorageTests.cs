@@ -32,12 +32,7 @@ public sealed class HttpsStorageTests
             spec.Replicas = [new ReplicaLocation { Name = "standby", Location = replica, Tls = BucketCa }];
         });
 
-        await world.BackupNowAsync("docs", "1");
-        var policy = await world.WaitForPolicyAsync("docs", p => p.Status.RecentBackups?.FirstOrDefault() is { Result: not BackupRunResult.Running, Sync: not BackupRunResult.Running },
-            "the run and its copy ended");
-        var run = policy.Status.RecentBackups![0];
-        Assert.True(run is { Result: BackupRunResult.Succeeded, Sync: BackupRunResult.Succeeded }, run.Message);
-        var id = policy.Status.LastSuccessfulBackup!.Id;
+        var id = await world.BackUpNowAndSyncAsync("docs", "1");
         Assert.Contains($"prod/backups/{id}/manifest.json", await buckets.KeysAsync(primaryBucket));
         Assert.Contains($"standby/backups/{id}/manifest.json", await buckets.KeysAsync(replicaBucket));
 
@@ -54,14 +49,8 @@ public sealed class HttpsStorageTests
 
         // Qdrant does not know the private CA, so it could not download a pre-signed URL from this bucket (the
         // emulator, like Qdrant, trusts only the system store): the restore Job streams the parts to it instead.
-        await world.CreateRestoreAsync("from-standby",
-            new RestoreSource { BackupPolicyRef = new BackupPolicySourceReference { Name = "docs", Replica = "standby" }, Latest = true },
-            t => t.Collections = [new CollectionMapping { From = DrWorld.Collection, To = "docs-standby" }]);
-        var request = await world.WaitForRestoreEndAsync("from-standby");
-        Assert.True(request.Status.Phase == RestorePhase.Succeeded, request.Status.Message);
+        var request = await world.RestoreLatestFromReplicaAsync("from-standby", "docs", "standby", "docs-standby");
         Assert.Equal(id, request.Status.BackupId);
-        using var qdrant = world.QdrantAt();
-        Assert.Equal(300, await qdrant.CountAsync("docs-standby"));
         var restore = (await world.JobsAsync()).Single(j => j.Metadata.Labels[JobNames.StepLabel] == JobNames.RestoreStep).Spec.Template.Spec;
         Assert.Equal(caFile, restore.Containers.Single().Env.Single(e => e.Name == "AWS_CA_BUNDLE").Value);
         var pod = (await world.PodsAsync()).Single(p => p.Metadata.Labels[JobNames.StepLabel] == JobNames.RestoreStep);
