@@ -5,7 +5,8 @@ namespace VectorDR.Operator.Jobs;
 
 /// <summary>
 /// How `vectordr` in a Job gets what it must not see in its arguments: the Qdrant API key (QDRANT_API_KEY), S3
-/// credentials (AWS_*, optionally under a prefix for a second location) and CA bundles (Secret volumes).
+/// credentials (AWS_*, optionally under a prefix for a second location) and CA bundles (Secret volumes); and the
+/// volumes its file:// locations live on.
 /// </summary>
 public static class CommandEnvironment
 {

@@ -9,6 +9,8 @@
 #       .S3_primary_and_replica_with_credentials_from_Secrets_and_no_secret_value_anywhere)
 #   2. RestoreRequest latest from the standby replica into a new collection, alias switched after verification
 #      (RestoreRequestRunTests / RestoreFromS3Tests; `make demo` part 2)
+#   2b. A file:// location on a PersistentVolumeClaim: backup-now there, then a RestoreRequest from it
+#      (VolumeLocationTests.Backups_land_on_the_claims_mounted_at_the_location_paths_and_the_standby_claim_restores)
 #   3. A second cluster with only the CRDs, the operator and Secrets restores from the bucket alone
 #      (docs/runbooks/restore-into-a-new-cluster.md, RestoreFromS3Tests.A_new_cluster_restores_from_the_bucket_alone_as_the_runbook_says)
 #
@@ -97,6 +99,39 @@ YAML
 wait_jsonpath qdrant restorerequest/from-standby '{.status.phase}' Succeeded 600
 kubectl -n qdrant get restorerequests
 [ "$(alias_target docs-live)" = docs-restored ] || fail "alias docs-live should point at docs-restored"
+
+step "Scenario 2b: a file:// location on a PersistentVolumeClaim (k3s's local-path provisioner)"
+kubectl -n qdrant apply -f - <<YAML
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: { name: dr-backups, namespace: qdrant }
+spec: { accessModes: [ReadWriteOnce], storageClassName: local-path, resources: { requests: { storage: 1Gi } } }
+---
+apiVersion: dr.vectordr.io/v1alpha1
+kind: BackupPolicy
+metadata: { name: docs-on-pvc, namespace: qdrant }
+spec:
+  source:
+    qdrant: { url: "http://qdrant.qdrant.svc:6333", apiKeySecretRef: { name: qdrant-api-key, key: api-key } }
+    collections: [docs]
+  schedule: "0 4 * * *"
+  storage: { location: "file:///backups/docs", persistentVolumeClaim: { claimName: dr-backups } }
+YAML
+kubectl -n qdrant wait --for=condition=Ready backuppolicy/docs-on-pvc --timeout=120s
+kubectl -n qdrant annotate backuppolicy docs-on-pvc dr.vectordr.io/backup-now=pvc-1 --overwrite
+wait_jsonpath qdrant backuppolicy/docs-on-pvc '{.status.recentBackups[0].result}' Succeeded 600
+kubectl -n qdrant apply -f - <<YAML
+apiVersion: dr.vectordr.io/v1alpha1
+kind: RestoreRequest
+metadata: { name: from-pvc, namespace: qdrant }
+spec:
+  source: { backupPolicyRef: { name: docs-on-pvc }, latest: true }
+  target:
+    qdrant: { url: "http://qdrant.qdrant.svc:6333", apiKeySecretRef: { name: qdrant-api-key, key: api-key } }
+    collections: [{ from: docs, to: docs-from-pvc }]
+YAML
+wait_jsonpath qdrant restorerequest/from-pvc '{.status.phase}' Succeeded 600
+[ "$(collection_count docs-from-pvc)" = 2000 ] || fail "docs-from-pvc should hold 2000 points"
 
 step "Scenario 3: the DR cluster has nothing but the bucket (runbook: docs/runbooks/restore-into-a-new-cluster.md)"
 use "$DR"
