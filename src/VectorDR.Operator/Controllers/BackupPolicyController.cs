@@ -23,10 +23,12 @@ namespace VectorDR.Operator.Controllers;
 /// </summary>
 [EntityRbac(typeof(BackupPolicy), Verbs = RbacVerb.Read | RbacVerb.Update | RbacVerb.Patch)]
 [EntityRbac(typeof(V1Secret), Verbs = RbacVerb.Read)]
+[EntityRbac(typeof(V1PersistentVolumeClaim), Verbs = RbacVerb.Read)]
 [EntityRbac(typeof(V1Job), Verbs = RbacVerb.All)]
 [EntityRbac(typeof(V1Pod), Verbs = RbacVerb.Read)]
 public sealed class BackupPolicyController(
     IResourceCache<V1Secret> secrets,
+    IResourceCache<V1PersistentVolumeClaim> claims,
     BackupRunRecorder recorder,
     BackupJobs backupJobs,
     RestoreHolds holds,
@@ -56,7 +58,7 @@ public sealed class BackupPolicyController(
         var pending = new PendingEvents();
         var afterWrite = new List<Action>();
 
-        var validation = BackupPolicyValidator.Validate(policy.Spec, name => secrets.Get(ns, name));
+        var validation = BackupPolicyValidator.Validate(policy.Spec, name => secrets.Get(ns, name), name => claims.Get(ns, name));
         var recorded = await recorder.RecordAsync(policy, pending, afterWrite, cancellationToken);
 
         CronSchedule? schedule = validation.Error is null ? new CronSchedule(validation.Cron!, validation.TimeZone!) : null;
@@ -331,6 +333,12 @@ public sealed class BackupPolicyController(
     public static IEnumerable<ObjectKey> PoliciesReferencing(V1Secret secret, IResourceCache<BackupPolicy> policies) =>
         policies.List(secret.Metadata.NamespaceProperty)
             .Where(p => ReferencedSecrets(p.Spec).Contains(secret.Metadata.Name))
+            .Select(ObjectKey.Of);
+
+    /// <summary>The policies of a claim's namespace whose locations live on it (so a claim created late turns them Ready).</summary>
+    public static IEnumerable<ObjectKey> PoliciesOnClaim(V1PersistentVolumeClaim claim, IResourceCache<BackupPolicy> policies) =>
+        policies.List(claim.Metadata.NamespaceProperty)
+            .Where(p => (p.Spec.Replicas ?? []).Prepend<StorageLocation>(p.Spec.Storage).Any(l => l.PersistentVolumeClaim?.ClaimName == claim.Metadata.Name))
             .Select(ObjectKey.Of);
 
     public static IEnumerable<string> ReferencedSecrets(BackupPolicySpec spec)

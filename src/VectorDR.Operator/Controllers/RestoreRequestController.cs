@@ -24,11 +24,13 @@ namespace VectorDR.Operator.Controllers;
 [EntityRbac(typeof(RestoreRequest), Verbs = RbacVerb.Read | RbacVerb.Update | RbacVerb.Patch)]
 [EntityRbac(typeof(BackupPolicy), Verbs = RbacVerb.Read)]
 [EntityRbac(typeof(V1Secret), Verbs = RbacVerb.Read)]
+[EntityRbac(typeof(V1PersistentVolumeClaim), Verbs = RbacVerb.Read)]
 [EntityRbac(typeof(V1Job), Verbs = RbacVerb.All)]
 [EntityRbac(typeof(V1Pod), Verbs = RbacVerb.Read)]
 public sealed class RestoreRequestController(
     IResourceCache<BackupPolicy> policies,
     IResourceCache<V1Secret> secrets,
+    IResourceCache<V1PersistentVolumeClaim> claims,
     IResourceCache<V1Job> jobs,
     KubeApiClient client,
     JobRecords records,
@@ -119,7 +121,7 @@ public sealed class RestoreRequestController(
     /// <summary>Resolves the source and starts the Job; or waits (bounded) for a missing policy or Secret.</summary>
     private async Task<TimeSpan?> StartAsync(RestoreRequest request, string jobName, DateTime now, PendingEvents pending, CancellationToken cancellationToken)
     {
-        var source = RestoreRequestSource.Resolve(request, policies, secrets);
+        var source = RestoreRequestSource.Resolve(request, policies, secrets, claims);
         var generation = request.Metadata.Generation;
         var conditions = request.Status.Conditions;
         if (!source.IsResolved)

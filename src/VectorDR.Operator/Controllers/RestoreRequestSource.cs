@@ -16,12 +16,14 @@ public sealed record ResolvedSource(StorageLocation? Location, string? Reason, s
 
 /// <summary>
 /// Resolves spec.source to one storage location (the policy's storage, one of its replicas, or the explicit location)
-/// and checks that every Secret the Job would mount exists with its keys: a pod referring to a missing Secret does
-/// not fail in Kubernetes, it waits forever in CreateContainerConfigError, so the operator checks first and says so.
+/// and checks that every Secret the Job would mount exists with its keys, and its claim: a pod referring to a missing
+/// Secret or claim does not fail in Kubernetes, it waits forever (CreateContainerConfigError, Pending), so the operator
+/// checks first and says so.
 /// </summary>
 public static class RestoreRequestSource
 {
-    public static ResolvedSource Resolve(RestoreRequest request, IResourceCache<BackupPolicy> policies, IResourceCache<V1Secret> secrets)
+    public static ResolvedSource Resolve(RestoreRequest request, IResourceCache<BackupPolicy> policies, IResourceCache<V1Secret> secrets,
+        IResourceCache<V1PersistentVolumeClaim> claims)
     {
         var ns = request.Metadata.NamespaceProperty;
         var source = request.Spec.Source;
@@ -57,7 +59,10 @@ public static class RestoreRequestSource
             ?? MissingSecret(ns, secrets, location.Tls?.CaSecretRef?.Name, "ca.crt")
             ?? MissingSecret(ns, secrets, qdrant.ApiKeySecretRef?.Name, qdrant.ApiKeySecretRef?.Key)
             ?? MissingSecret(ns, secrets, qdrant.Tls?.CaSecretRef?.Name, "ca.crt");
-        return missing is not null ? Unresolved("SecretNotFound", missing) : new ResolvedSource(location, null, null);
+        if (missing is not null) return Unresolved("SecretNotFound", missing);
+        if (location.PersistentVolumeClaim?.ClaimName is { } claim && claims.Get(ns, claim) is null)
+            return Unresolved("PersistentVolumeClaimNotFound", $"PersistentVolumeClaim {ns}/{claim} does not exist");
+        return new ResolvedSource(location, null, null);
     }
 
     /// <summary>The requests that name <paramref name="secret"/>, directly or possibly through a policy (to re-check them when it appears).</summary>
@@ -69,6 +74,13 @@ public static class RestoreRequestSource
                         || r.Spec.Source.Tls?.CaSecretRef?.Name == secret.Metadata.Name
                         || r.Spec.Target.Qdrant.ApiKeySecretRef?.Name == secret.Metadata.Name
                         || r.Spec.Target.Qdrant.Tls?.CaSecretRef?.Name == secret.Metadata.Name)
+            .Select(ObjectKey.Of);
+
+    /// <summary>The unfinished requests of a claim's namespace that may read from it (directly, or through a policy).</summary>
+    public static IEnumerable<ObjectKey> RequestsOnClaim(V1PersistentVolumeClaim claim, IResourceCache<RestoreRequest> requests) =>
+        requests.List(claim.Metadata.NamespaceProperty)
+            .Where(r => r.Status.Phase is not (RestorePhase.Succeeded or RestorePhase.Failed))
+            .Where(r => r.Spec.Source.BackupPolicyRef is not null || r.Spec.Source.PersistentVolumeClaim?.ClaimName == claim.Metadata.Name)
             .Select(ObjectKey.Of);
 
     /// <summary>The unfinished requests reading from <paramref name="policy"/>'s locations.</summary>

@@ -29,4 +29,12 @@ public static class CacheTransforms
         secret.StringData = secret.StringData?.ToDictionary(kv => kv.Key, _ => string.Empty);
         return secret;
     }
+
+    /// <summary>The controllers only check that a PersistentVolumeClaim exists: its spec and status need not be kept.</summary>
+    public static V1PersistentVolumeClaim MetadataOnly(V1PersistentVolumeClaim claim)
+    {
+        claim.Spec = null!;
+        claim.Status = null!;
+        return claim;
+    }
 }

@@ -52,10 +52,12 @@ public static class OperatorHost
             .AddController<BackupPolicyController, BackupPolicy>(c => c
                 .Owns<V1Job>()
                 .Watches<V1Secret>(BackupPolicyController.PoliciesReferencing)
+                .Watches<V1PersistentVolumeClaim>(BackupPolicyController.PoliciesOnClaim)
                 .Watches<RestoreRequest>(RestoreHolds.PoliciesAffectedBy))
             .AddRestoreRequests()
             .TransformCached<V1Job>(CacheTransforms.WithoutPodTemplate)
-            .TransformCached<V1Secret>(CacheTransforms.KeysOnly);
+            .TransformCached<V1Secret>(CacheTransforms.KeysOnly)
+            .TransformCached<V1PersistentVolumeClaim>(CacheTransforms.MetadataOnly);
 
         configure?.Invoke(builder);
 

@@ -16,6 +16,7 @@ public static class RestoreRegistration
             .AddController<RestoreRequestController, RestoreRequest>(c => c
                 .Owns<V1Job>()
                 .Watches<V1Secret>(RestoreRequestSource.RequestsReferencing)
+                .Watches<V1PersistentVolumeClaim>(RestoreRequestSource.RequestsOnClaim)
                 .Watches<BackupPolicy>(RestoreRequestSource.RequestsReading))
             .AddFinalizer<RestoreRequestFinalizer, RestoreRequest>(RestoreRequestFinalizer.Id);
     }

@@ -15,12 +15,13 @@ public static class Reasons
     public const string InvalidLocation = "InvalidLocation";
     public const string SecretNotFound = "SecretNotFound";
     public const string SecretKeyNotFound = "SecretKeyNotFound";
+    public const string PersistentVolumeClaimNotFound = "PersistentVolumeClaimNotFound";
 }
 
 /// <summary>
 /// Checks what the CRD schema cannot: the cron expression and time zone parse, storage locations parse, and the
-/// referenced Secrets and keys exist. Reads Secrets through a lookup (the informer cache) and only ever looks at
-/// key names, never at values.
+/// referenced Secrets and keys and PersistentVolumeClaims exist (a pod naming a missing one waits forever instead of
+/// failing). Reads them through lookups (the informer caches) and only ever looks at Secrets' key names, never at values.
 /// </summary>
 public static class BackupPolicyValidator
 {
@@ -29,7 +30,7 @@ public static class BackupPolicyValidator
 
     public sealed record Result(ValidationError? Error, CronExpression? Cron, TimeZoneInfo? TimeZone);
 
-    public static Result Validate(BackupPolicySpec spec, Func<string, V1Secret?> findSecret)
+    public static Result Validate(BackupPolicySpec spec, Func<string, V1Secret?> findSecret, Func<string, V1PersistentVolumeClaim?> findClaim)
     {
         if (!TryParseCron(spec.Schedule, out var cron, out var cronError))
             return Fail(Reasons.InvalidSchedule, $"spec.schedule: \"{spec.Schedule}\" is not a valid cron expression: {cronError}");
@@ -37,9 +38,9 @@ public static class BackupPolicyValidator
         if (!TryFindTimeZone(spec.TimeZone, out var zone))
             return Fail(Reasons.InvalidTimeZone, $"spec.timeZone: \"{spec.TimeZone}\" is not a known IANA time zone");
 
-        var error = CheckLocation("spec.storage", spec.Storage, findSecret);
+        var error = CheckLocation("spec.storage", spec.Storage, findSecret, findClaim);
         for (var i = 0; error is null && i < (spec.Replicas?.Count ?? 0); i++)
-            error = CheckLocation($"spec.replicas[{i}]", spec.Replicas![i], findSecret);
+            error = CheckLocation($"spec.replicas[{i}]", spec.Replicas![i], findSecret, findClaim);
         error ??= CheckClaimsAreDistinct(spec);
         error ??= CheckQdrant("spec.source.qdrant", spec.Source.Qdrant, findSecret);
 
@@ -76,7 +77,7 @@ public static class BackupPolicyValidator
         }
     }
 
-    private static ValidationError? CheckLocation(string field, StorageLocation storage, Func<string, V1Secret?> findSecret)
+    private static ValidationError? CheckLocation(string field, StorageLocation storage, Func<string, V1Secret?> findSecret, Func<string, V1PersistentVolumeClaim?> findClaim)
     {
         if (!StorageLocationParser.TryParse(storage.Location, out var parsed, out var error))
             return new ValidationError(Reasons.InvalidLocation, $"{field}.location: \"{Redact(storage.Location)}\" is not a valid location: {error}");
@@ -89,12 +90,14 @@ public static class BackupPolicyValidator
             if (missing is not null) return missing;
         }
 
-        if (storage.PersistentVolumeClaim is not null)
+        if (storage.PersistentVolumeClaim is { } claim)
         {
             if (parsed!.IsS3)
                 return new ValidationError(Reasons.InvalidLocation, $"{field}.persistentVolumeClaim: a volume applies to file:// locations only");
             if (parsed.Path!.Trim('/').Length == 0)
                 return new ValidationError(Reasons.InvalidLocation, $"{field}.persistentVolumeClaim: a volume cannot be mounted at /; name a folder (file:///backups)");
+            if (findClaim(claim.ClaimName) is null)
+                return new ValidationError(Reasons.PersistentVolumeClaimNotFound, $"{field}.persistentVolumeClaim: PersistentVolumeClaim \"{claim.ClaimName}\" not found");
         }
 
         if (storage.Tls?.CaSecretRef is { } ca)

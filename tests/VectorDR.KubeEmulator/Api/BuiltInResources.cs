@@ -26,6 +26,11 @@ internal static class BuiltInResources
         yield return Core("serviceaccounts", "ServiceAccount", "serviceaccount", ["sa"]);
         yield return new ResourceType
         {
+            Group = "", Version = "v1", Resource = "persistentvolumeclaims", Kind = "PersistentVolumeClaim", Singular = "persistentvolumeclaim",
+            Namespaced = true, ShortNames = ["pvc"], HasStatusSubresource = true,
+        };
+        yield return new ResourceType
+        {
             Group = "batch", Version = "v1", Resource = "jobs", Kind = "Job", Singular = "job", Namespaced = true,
             Categories = ["all"], HasStatusSubresource = true, TracksGeneration = true, DefaultPropagation = Propagation.Orphan,
         };

@@ -28,7 +28,7 @@ public sealed class BackupPolicyControllerTests
         var client = new KubeApiClient(new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }));
         var jobs = new BackupJobs(new JobFactory(Options.Create(new OperatorOptions())));
         var recorder = new BackupRunRecorder(new FakeCache<V1Job>(), client, new JobRecords(client), new JobInspector(client), jobs, _time);
-        _controller = new BackupPolicyController(_secrets, recorder, jobs, new RestoreHolds(new FakeCache<RestoreRequest>()), _status, _events, _time,
+        _controller = new BackupPolicyController(_secrets, new FakeCache<V1PersistentVolumeClaim>(), recorder, jobs, new RestoreHolds(new FakeCache<RestoreRequest>()), _status, _events, _time,
             NullLogger<BackupPolicyController>.Instance);
         _secrets.Add(WithNamespace(BackupPolicyValidatorTests.Secret("qdrant", "api-key")));
         _secrets.Add(WithNamespace(BackupPolicyValidatorTests.Secret("s3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")));

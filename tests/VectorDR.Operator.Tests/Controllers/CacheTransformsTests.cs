@@ -1,5 +1,6 @@
 using k8s.Models;
 using VectorDR.Operator.Hosting;
+using VectorDR.Operator.Tests.Validation;
 using VectorDR.Operator.Validation;
 
 namespace VectorDR.Operator.Tests.Controllers;
@@ -42,8 +43,8 @@ public sealed class CacheTransformsTests
             Storage = new Entities.StorageLocation { Location = "s3://bucket/prefix?region=us-east-1" },
         };
 
-        Assert.Null(BackupPolicyValidator.Validate(PolicyUsingKey("api-key"), name => name == "qdrant" ? cached : null).Error);
-        Assert.Contains("has no key \"token\"", BackupPolicyValidator.Validate(PolicyUsingKey("token"), name => name == "qdrant" ? cached : null).Error!.Message);
+        Assert.Null(BackupPolicyValidator.Validate(PolicyUsingKey("api-key"), name => name == "qdrant" ? cached : null, BackupPolicyValidatorTests.AnyClaim).Error);
+        Assert.Contains("has no key \"token\"", BackupPolicyValidator.Validate(PolicyUsingKey("token"), name => name == "qdrant" ? cached : null, BackupPolicyValidatorTests.AnyClaim).Error!.Message);
     }
 
     [Fact]

@@ -114,6 +114,19 @@ internal sealed partial class DrWorld : IAsyncDisposable
             Data = data.ToDictionary(d => d.Key, d => Encoding.UTF8.GetBytes(d.Value)),
         }, CancellationToken.None);
 
+    /// <summary>A PersistentVolumeClaim object (the emulated kubelet maps the claims named in <see cref="PrimaryClaim"/>/<see cref="StandbyClaim"/> to folders).</summary>
+    public Task<V1PersistentVolumeClaim> CreateClaimAsync(string name) =>
+        Client.CreateAsync(new V1PersistentVolumeClaim
+        {
+            ApiVersion = "v1", Kind = "PersistentVolumeClaim",
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default" },
+            Spec = new V1PersistentVolumeClaimSpec
+            {
+                AccessModes = ["ReadWriteOnce"],
+                Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("1Gi") } },
+            },
+        }, CancellationToken.None);
+
     /// <summary>A policy backing up <see cref="Collection"/> hourly into <paramref name="location"/>, adjusted by <paramref name="configure"/>.</summary>
     public Task<BackupPolicy> CreatePolicyAsync(string name, string location, Action<BackupPolicySpec>? configure = null)
     {

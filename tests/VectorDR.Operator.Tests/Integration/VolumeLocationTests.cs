@@ -19,6 +19,8 @@ public sealed class VolumeLocationTests
     public async Task Backups_land_on_the_claims_mounted_at_the_location_paths_and_the_standby_claim_restores()
     {
         await using var world = await DrWorld.StartAsync();
+        await world.CreateClaimAsync(DrWorld.PrimaryClaim);
+        await world.CreateClaimAsync(DrWorld.StandbyClaim);
         await world.StartOperatorAsync();
         await world.CreatePolicyAsync("docs", Primary, spec =>
         {
@@ -40,9 +42,29 @@ public sealed class VolumeLocationTests
     }
 
     [Fact]
+    public async Task A_missing_claim_keeps_the_policy_and_a_restore_from_it_waiting_until_it_is_created()
+    {
+        await using var world = await DrWorld.StartAsync();
+        await world.StartOperatorAsync();
+        await world.CreatePolicyAsync("docs", Primary, spec => spec.Storage.PersistentVolumeClaim = new PersistentVolumeClaimReference { ClaimName = DrWorld.PrimaryClaim });
+        await world.CreateRestoreAsync("from-claim", new RestoreSource { BackupPolicyRef = new BackupPolicySourceReference { Name = "docs" }, Latest = true },
+            t => t.Collections = [new CollectionMapping { From = DrWorld.Collection, To = "docs-2" }]);
+
+        var policy = await world.WaitForPolicyAsync("docs", p => Conditions.Find(p.Status.Conditions, "Ready")?.Reason == "PersistentVolumeClaimNotFound", "Ready False: no claim");
+        Assert.Equal("spec.storage.persistentVolumeClaim: PersistentVolumeClaim \"dr-backups\" not found", Conditions.Find(policy.Status.Conditions, "Ready")!.Message);
+        var waiting = await world.WaitForRestoreAsync("from-claim", r => Conditions.Find(r.Status.Conditions, "Ready")?.Reason == "PersistentVolumeClaimNotFound", "the restore waits for the claim");
+        Assert.Equal(RestorePhase.Pending, waiting.Status.Phase);
+        Assert.Empty(await world.JobsAsync()); // nothing was started that could only hang
+
+        await world.CreateClaimAsync(DrWorld.PrimaryClaim);
+        await world.WaitForPolicyAsync("docs", p => Conditions.Find(p.Status.Conditions, "Ready")?.Status == ConditionStatus.True, "Ready once the claim exists");
+    }
+
+    [Fact]
     public async Task A_replica_on_the_primarys_claim_is_refused_naming_both()
     {
         await using var world = await DrWorld.StartAsync();
+        await world.CreateClaimAsync(DrWorld.PrimaryClaim);
         await world.StartOperatorAsync();
         await world.CreatePolicyAsync("docs", Primary, spec =>
         {

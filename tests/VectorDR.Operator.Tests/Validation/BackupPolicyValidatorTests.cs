@@ -26,6 +26,9 @@ public sealed class BackupPolicyValidatorTests
         Data = keys.ToDictionary(k => k, _ => "c2VjcmV0"u8.ToArray()),
     };
 
+    /// <summary>Every claim exists: for the tests that are about something else.</summary>
+    internal static readonly Func<string, V1PersistentVolumeClaim?> AnyClaim = name => new V1PersistentVolumeClaim { Metadata = new V1ObjectMeta { Name = name } };
+
     internal static Func<string, V1Secret?> Secrets(params V1Secret[] secrets) =>
         name => secrets.FirstOrDefault(s => s.Metadata.Name == name);
 
@@ -33,7 +36,7 @@ public sealed class BackupPolicyValidatorTests
         Secrets(Secret("qdrant", "api-key"), Secret("s3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"));
 
     [Fact]
-    public void Valid_spec_passes() => Assert.Null(BackupPolicyValidator.Validate(ValidSpec(), AllSecrets).Error);
+    public void Valid_spec_passes() => Assert.Null(BackupPolicyValidator.Validate(ValidSpec(), AllSecrets, AnyClaim).Error);
 
     [Theory]
     [InlineData("@hourly")]
@@ -44,7 +47,7 @@ public sealed class BackupPolicyValidatorTests
     {
         var spec = ValidSpec();
         spec.Schedule = schedule;
-        Assert.Null(BackupPolicyValidator.Validate(spec, AllSecrets).Error);
+        Assert.Null(BackupPolicyValidator.Validate(spec, AllSecrets, AnyClaim).Error);
     }
 
     [Fact]
@@ -52,7 +55,7 @@ public sealed class BackupPolicyValidatorTests
     {
         var spec = ValidSpec();
         spec.Schedule = "*/x * * * *";
-        var error = BackupPolicyValidator.Validate(spec, AllSecrets).Error!;
+        var error = BackupPolicyValidator.Validate(spec, AllSecrets, AnyClaim).Error!;
         Assert.Equal(Reasons.InvalidSchedule, error.Reason);
         Assert.StartsWith("spec.schedule: \"*/x * * * *\" is not a valid cron expression: ", error.Message);
     }
@@ -62,7 +65,7 @@ public sealed class BackupPolicyValidatorTests
     {
         var spec = ValidSpec();
         spec.TimeZone = "Mars/Olympus";
-        var error = BackupPolicyValidator.Validate(spec, AllSecrets).Error!;
+        var error = BackupPolicyValidator.Validate(spec, AllSecrets, AnyClaim).Error!;
         Assert.Equal(Reasons.InvalidTimeZone, error.Reason);
         Assert.Contains("spec.timeZone", error.Message);
     }
@@ -80,7 +83,7 @@ public sealed class BackupPolicyValidatorTests
     {
         var spec = ValidSpec();
         spec.Storage = new StorageLocation { Location = location };
-        var error = BackupPolicyValidator.Validate(spec, AllSecrets).Error!;
+        var error = BackupPolicyValidator.Validate(spec, AllSecrets, AnyClaim).Error!;
         Assert.Equal(Reasons.InvalidLocation, error.Reason);
         Assert.StartsWith("spec.storage.location: ", error.Message);
         Assert.Contains(expected, error.Message);
@@ -91,18 +94,18 @@ public sealed class BackupPolicyValidatorTests
     {
         var spec = ValidSpec();
         spec.Replicas = [new ReplicaLocation { Name = "dr", Location = "file:///ok" }, new ReplicaLocation { Name = "dr2", Location = "s3://" }];
-        var error = BackupPolicyValidator.Validate(spec, AllSecrets).Error!;
+        var error = BackupPolicyValidator.Validate(spec, AllSecrets, AnyClaim).Error!;
         Assert.StartsWith("spec.replicas[1].location", error.Message);
     }
 
     [Fact]
     public void Missing_secret_and_missing_key_are_distinct_reasons()
     {
-        var missingSecret = BackupPolicyValidator.Validate(ValidSpec(), Secrets(Secret("s3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"))).Error!;
+        var missingSecret = BackupPolicyValidator.Validate(ValidSpec(), Secrets(Secret("s3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")), AnyClaim).Error!;
         Assert.Equal(Reasons.SecretNotFound, missingSecret.Reason);
         Assert.Equal("spec.source.qdrant.apiKeySecretRef: Secret \"qdrant\" not found", missingSecret.Message);
 
-        var missingKey = BackupPolicyValidator.Validate(ValidSpec(), Secrets(Secret("qdrant", "api-key"), Secret("s3", "AWS_ACCESS_KEY_ID"))).Error!;
+        var missingKey = BackupPolicyValidator.Validate(ValidSpec(), Secrets(Secret("qdrant", "api-key"), Secret("s3", "AWS_ACCESS_KEY_ID")), AnyClaim).Error!;
         Assert.Equal(Reasons.SecretKeyNotFound, missingKey.Reason);
         Assert.Equal("spec.storage.credentialsSecretRef: Secret \"s3\" has no key \"AWS_SECRET_ACCESS_KEY\"", missingKey.Message);
     }
@@ -121,18 +124,18 @@ public sealed class BackupPolicyValidatorTests
     [Fact]
     public void A_storage_CA_Secret_must_exist_with_ca_crt()
     {
-        Assert.Null(BackupPolicyValidator.Validate(HttpsSpec(), SecretsWithCa).Error);
+        Assert.Null(BackupPolicyValidator.Validate(HttpsSpec(), SecretsWithCa, AnyClaim).Error);
 
-        var missing = BackupPolicyValidator.Validate(HttpsSpec(), AllSecrets).Error!;
+        var missing = BackupPolicyValidator.Validate(HttpsSpec(), AllSecrets, AnyClaim).Error!;
         Assert.Equal((Reasons.SecretNotFound, "spec.storage.tls.caSecretRef: Secret \"dc-ca\" not found"), (missing.Reason, missing.Message));
 
         var wrongKey = BackupPolicyValidator.Validate(HttpsSpec(), Secrets(Secret("qdrant", "api-key"), Secret("s3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"),
-            Secret("dc-ca", "tls.crt"))).Error!;
+            Secret("dc-ca", "tls.crt")), AnyClaim).Error!;
         Assert.Equal((Reasons.SecretKeyNotFound, "spec.storage.tls.caSecretRef: Secret \"dc-ca\" has no key \"ca.crt\""), (wrongKey.Reason, wrongKey.Message));
 
         var replica = ValidSpec();
         replica.Replicas = [new ReplicaLocation { Name = "dc2", Location = "s3://standby/p", Tls = new StorageTls { CaSecretRef = new SecretReference { Name = "dc2-ca" } } }];
-        Assert.Equal("spec.replicas[0].tls.caSecretRef: Secret \"dc2-ca\" not found", BackupPolicyValidator.Validate(replica, SecretsWithCa).Error!.Message);
+        Assert.Equal("spec.replicas[0].tls.caSecretRef: Secret \"dc2-ca\" not found", BackupPolicyValidator.Validate(replica, SecretsWithCa, AnyClaim).Error!.Message);
     }
 
     [Theory]
@@ -142,7 +145,7 @@ public sealed class BackupPolicyValidatorTests
     {
         var spec = HttpsSpec(endpoint, location);
         if (location.Length > 0) spec.Storage.CredentialsSecretRef = null; // credentials on a file:// location have an error of their own
-        var error = BackupPolicyValidator.Validate(spec, SecretsWithCa).Error!;
+        var error = BackupPolicyValidator.Validate(spec, SecretsWithCa, AnyClaim).Error!;
         Assert.Equal((Reasons.InvalidLocation, expected), (error.Reason, error.Message));
     }
 
@@ -153,8 +156,20 @@ public sealed class BackupPolicyValidatorTests
     {
         var spec = ValidSpec();
         spec.Storage = new StorageLocation { Location = location, PersistentVolumeClaim = new PersistentVolumeClaimReference { ClaimName = "backups" } };
-        var error = BackupPolicyValidator.Validate(spec, AllSecrets).Error!;
+        var error = BackupPolicyValidator.Validate(spec, AllSecrets, AnyClaim).Error!;
         Assert.Equal((Reasons.InvalidLocation, expected), (error.Reason, error.Message));
+    }
+
+    [Fact]
+    public void A_claim_that_does_not_exist_names_the_field_and_the_claim()
+    {
+        var spec = ValidSpec();
+        spec.Replicas = [new ReplicaLocation { Name = "dr", Location = "file:///dr", PersistentVolumeClaim = new PersistentVolumeClaimReference { ClaimName = "dr-backups" } }];
+
+        var error = BackupPolicyValidator.Validate(spec, AllSecrets, _ => null).Error!;
+
+        Assert.Equal((Reasons.PersistentVolumeClaimNotFound, "spec.replicas[0].persistentVolumeClaim: PersistentVolumeClaim \"dr-backups\" not found"),
+            (error.Reason, error.Message));
     }
 
     [Fact]
@@ -167,10 +182,10 @@ public sealed class BackupPolicyValidatorTests
             new ReplicaLocation { Name = "b", Location = "file:///dr/b", PersistentVolumeClaim = new PersistentVolumeClaimReference { ClaimName = "dr" } },
         ];
         Assert.Equal("spec.replicas[1].persistentVolumeClaim: claim \"dr\" already holds spec.replicas[0]; a replica on the same volume is the same folder",
-            BackupPolicyValidator.Validate(spec, AllSecrets).Error!.Message);
+            BackupPolicyValidator.Validate(spec, AllSecrets, AnyClaim).Error!.Message);
 
         spec.Replicas[1].PersistentVolumeClaim!.ClaimName = "dr-b";
-        Assert.Null(BackupPolicyValidator.Validate(spec, AllSecrets).Error);
+        Assert.Null(BackupPolicyValidator.Validate(spec, AllSecrets, AnyClaim).Error);
     }
 
     [Fact]
@@ -178,7 +193,7 @@ public sealed class BackupPolicyValidatorTests
     {
         var spec = ValidSpec();
         spec.Source.Qdrant.ApiKeySecretRef!.Key = "other";
-        var error = BackupPolicyValidator.Validate(spec, AllSecrets).Error!;
+        var error = BackupPolicyValidator.Validate(spec, AllSecrets, AnyClaim).Error!;
         Assert.DoesNotContain("secret", error.Message.Replace("Secret", "", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
@@ -187,7 +202,7 @@ public sealed class BackupPolicyValidatorTests
     {
         var spec = ValidSpec();
         spec.Storage = new StorageLocation { Location = "s3://AKIA:hunter2@Bad_Bucket/x" };
-        var error = BackupPolicyValidator.Validate(spec, AllSecrets).Error!;
+        var error = BackupPolicyValidator.Validate(spec, AllSecrets, AnyClaim).Error!;
         Assert.DoesNotContain("hunter2", error.Message);
     }
 }
