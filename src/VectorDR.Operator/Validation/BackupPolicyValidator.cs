@@ -81,34 +81,37 @@ public static class BackupPolicyValidator
     {
         if (!StorageLocationParser.TryParse(storage.Location, out var parsed, out var error))
             return new ValidationError(Reasons.InvalidLocation, $"{field}.location: \"{Redact(storage.Location)}\" is not a valid location: {error}");
+        return CheckCredentials(field, storage, parsed!, findSecret) ?? CheckClaim(field, storage, parsed!, findClaim) ?? CheckCa(field, storage, parsed!, findSecret);
+    }
 
-        if (storage.CredentialsSecretRef is { } secretRef)
-        {
-            if (!parsed!.IsS3)
-                return new ValidationError(Reasons.InvalidLocation, $"{field}.credentialsSecretRef: credentials apply to s3:// locations only");
-            var missing = CheckSecretKeys($"{field}.credentialsSecretRef", secretRef.Name, [AccessKeyId, SecretAccessKey], findSecret);
-            if (missing is not null) return missing;
-        }
+    private static ValidationError? CheckCredentials(string field, StorageLocation storage, ParsedLocation parsed, Func<string, V1Secret?> findSecret)
+    {
+        if (storage.CredentialsSecretRef is not { } secretRef) return null;
+        if (!parsed.IsS3)
+            return new ValidationError(Reasons.InvalidLocation, $"{field}.credentialsSecretRef: credentials apply to s3:// locations only");
+        return CheckSecretKeys($"{field}.credentialsSecretRef", secretRef.Name, [AccessKeyId, SecretAccessKey], findSecret);
+    }
 
-        if (storage.PersistentVolumeClaim is { } claim)
-        {
-            if (parsed!.IsS3)
-                return new ValidationError(Reasons.InvalidLocation, $"{field}.persistentVolumeClaim: a volume applies to file:// locations only");
-            if (parsed.Path!.Trim('/').Length == 0)
-                return new ValidationError(Reasons.InvalidLocation, $"{field}.persistentVolumeClaim: a volume cannot be mounted at /; name a folder (file:///backups)");
-            if (findClaim(claim.ClaimName) is null)
-                return new ValidationError(Reasons.PersistentVolumeClaimNotFound, $"{field}.persistentVolumeClaim: PersistentVolumeClaim \"{claim.ClaimName}\" not found");
-        }
+    private static ValidationError? CheckClaim(string field, StorageLocation storage, ParsedLocation parsed, Func<string, V1PersistentVolumeClaim?> findClaim)
+    {
+        if (storage.PersistentVolumeClaim is not { } claim) return null;
+        if (parsed.IsS3)
+            return new ValidationError(Reasons.InvalidLocation, $"{field}.persistentVolumeClaim: a volume applies to file:// locations only");
+        if (parsed.Path!.Trim('/').Length == 0)
+            return new ValidationError(Reasons.InvalidLocation, $"{field}.persistentVolumeClaim: a volume cannot be mounted at /; name a folder (file:///backups)");
+        return findClaim(claim.ClaimName) is null
+            ? new ValidationError(Reasons.PersistentVolumeClaimNotFound, $"{field}.persistentVolumeClaim: PersistentVolumeClaim \"{claim.ClaimName}\" not found")
+            : null;
+    }
 
-        if (storage.Tls?.CaSecretRef is { } ca)
-        {
-            if (!parsed!.IsS3)
-                return new ValidationError(Reasons.InvalidLocation, $"{field}.tls.caSecretRef: a CA bundle applies to s3:// locations only");
-            if (parsed.Options.TryGetValue("endpoint", out var endpoint) && endpoint.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
-                return new ValidationError(Reasons.InvalidLocation, $"{field}.tls.caSecretRef: the location's endpoint {endpoint} is plain http; a CA bundle needs https");
-            return CheckSecretKeys($"{field}.tls.caSecretRef", ca.Name, ["ca.crt"], findSecret);
-        }
-        return null;
+    private static ValidationError? CheckCa(string field, StorageLocation storage, ParsedLocation parsed, Func<string, V1Secret?> findSecret)
+    {
+        if (storage.Tls?.CaSecretRef is not { } ca) return null;
+        if (!parsed.IsS3)
+            return new ValidationError(Reasons.InvalidLocation, $"{field}.tls.caSecretRef: a CA bundle applies to s3:// locations only");
+        if (parsed.Options.TryGetValue("endpoint", out var endpoint) && endpoint.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+            return new ValidationError(Reasons.InvalidLocation, $"{field}.tls.caSecretRef: the location's endpoint {endpoint} is plain http; a CA bundle needs https");
+        return CheckSecretKeys($"{field}.tls.caSecretRef", ca.Name, ["ca.crt"], findSecret);
     }
 
     /// <summary>A claim's root is its location: a replica on the primary's claim would be the same folder, no replica at all.</summary>
