@@ -8,8 +8,8 @@
 # maximum resident set (GNU time %M). Sizes: BENCH_SIZES="1 3" (GiB of snapshot, approximately; the real size is printed).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
-command -v curl >/dev/null || { apt-get install -y -q curl >/dev/null; }
-[ -x /usr/bin/time ] || { apt-get install -y -q time >/dev/null; }
+need_curl
+need_time
 
 SIZES="${BENCH_SIZES:-1 3}"
 DIM=384

@@ -12,7 +12,7 @@
 # asserted. BENCH_GIB=1 (approximate snapshot size; printed exactly); BENCH_POINTS=N overrides it (a quick smoke run).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
-[ -x /usr/bin/time ] || apt-get install -y -q time >/dev/null
+need_time
 command -v kubectl >/dev/null || { echo "bench-restore needs kubectl on PATH" >&2; exit 2; }
 GIB="${BENCH_GIB:-1}"; DIM=384; POINTS_PER_GIB=680000; POINTS="${BENCH_POINTS:-$((GIB * POINTS_PER_GIB))}"
 IMAGE="ghcr.io/vectordr/vectordr"

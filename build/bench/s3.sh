@@ -10,7 +10,7 @@
 # The backup comparison runs each path once untimed, then BENCH_ROUNDS (3) interleaved rounds; rows are medians.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
-[ -x /usr/bin/time ] || apt-get install -y -q time >/dev/null
+need_time
 SIZES="${BENCH_SIZES:-1 3}"; ROUNDS="${BENCH_ROUNDS:-3}"; DIM=384; POINTS_PER_GIB=680000
 work="$(mktemp -d "$ROOT/.build/bench-s3.XXXXXX")"
 QDRANT_PID=""; buckets=()

@@ -4,7 +4,7 @@
 # directory, sampled every 100 ms). BENCH_SIZES="1 3" (GiB of vectors, approximately; the real size is printed).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
-[ -x /usr/bin/time ] || apt-get install -y -q time >/dev/null
+need_time
 SIZES="${BENCH_SIZES:-1 3}"; DIM=384; SHARDS=4; POINTS_PER_GIB=680000
 work="$(mktemp -d "$ROOT/.build/bench-stream.XXXXXX")"
 QDRANT_PID=""; WATCH_PID=""

@@ -338,14 +338,14 @@ public sealed class BackupPolicyController(
     /// <summary>The policies of a claim's namespace whose locations live on it (so a claim created late turns them Ready).</summary>
     public static IEnumerable<ObjectKey> PoliciesOnClaim(V1PersistentVolumeClaim claim, IResourceCache<BackupPolicy> policies) =>
         policies.List(claim.Metadata.NamespaceProperty)
-            .Where(p => (p.Spec.Replicas ?? []).Prepend<StorageLocation>(p.Spec.Storage).Any(l => l.PersistentVolumeClaim?.ClaimName == claim.Metadata.Name))
+            .Where(p => p.Spec.Locations().Any(l => l.PersistentVolumeClaim?.ClaimName == claim.Metadata.Name))
             .Select(ObjectKey.Of);
 
     public static IEnumerable<string> ReferencedSecrets(BackupPolicySpec spec)
     {
         if (spec.Source.Qdrant.ApiKeySecretRef?.Name is { } apiKey) yield return apiKey;
         if (spec.Source.Qdrant.Tls?.CaSecretRef?.Name is { } ca) yield return ca;
-        foreach (var location in (spec.Replicas ?? []).Prepend<StorageLocation>(spec.Storage))
+        foreach (var location in spec.Locations())
         {
             if (location.CredentialsSecretRef?.Name is { } credentials) yield return credentials;
             if (location.Tls?.CaSecretRef?.Name is { } storageCa) yield return storageCa;

@@ -49,6 +49,9 @@ public sealed class BackupPolicySpec
                  "A replica without credentialsSecretRef is reached with spec.storage's credentials (one account, two buckets).")]
     public List<ReplicaLocation>? Replicas { get; set; }
 
+    /// <summary>The primary location, then the replicas.</summary>
+    public IEnumerable<StorageLocation> Locations() => (Replicas ?? []).Prepend<StorageLocation>(Storage);
+
     /// <summary>How a replica is reached: its own location and CA, and its own credentials or else the primary's.</summary>
     public StorageLocation AccessTo(ReplicaLocation replica) => new()
     {

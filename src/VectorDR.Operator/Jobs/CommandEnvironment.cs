@@ -1,5 +1,6 @@
 using k8s.Models;
 using VectorDR.Operator.Entities;
+using VectorDR.Operator.Validation;
 
 namespace VectorDR.Operator.Jobs;
 
@@ -68,19 +69,17 @@ public static class CommandEnvironment
         // Volume names are DNS labels (63 characters) while Secret and claim names may be longer: number them instead.
         foreach (var (secret, i) in storageCas.Select((secret, i) => (secret, i))) AddCa($"storage-ca-{i}", secret, $"{StorageCaRoot}/{secret}");
 
-        var claims = locations.Where(l => l.PersistentVolumeClaim is not null && FilePath(l.Location) is not null)
-            .DistinctBy(l => l.PersistentVolumeClaim!.ClaimName, StringComparer.Ordinal);
-        foreach (var (location, i) in claims.Select((location, i) => (location, i)))
+        var claims = locations
+            .Select(l => (Claim: l.PersistentVolumeClaim?.ClaimName, Folder: StorageLocationParser.TryParse(l.Location, out var parsed, out _) ? parsed!.Folder : null))
+            .Where(c => c is { Claim: not null, Folder: { Length: > 0 } })
+            .DistinctBy(c => c.Claim, StringComparer.Ordinal);
+        foreach (var ((claim, folder), i) in claims.Select((c, i) => (c, i)))
         {
-            volumes.Add(new V1Volume { Name = $"storage-{i}", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = location.PersistentVolumeClaim!.ClaimName } });
-            mounts.Add(new V1VolumeMount { Name = $"storage-{i}", MountPath = FilePath(location.Location) });
+            volumes.Add(new V1Volume { Name = $"storage-{i}", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = claim } });
+            mounts.Add(new V1VolumeMount { Name = $"storage-{i}", MountPath = folder });
         }
         return (volumes, mounts);
     }
-
-    /// <summary>The folder of a file:// location (the validator has checked it), or null for any other location.</summary>
-    private static string? FilePath(string location) =>
-        location.StartsWith("file:///", StringComparison.Ordinal) ? "/" + Uri.UnescapeDataString(location["file:///".Length..]).TrimEnd('/') : null;
 
     private static string StorageCaPath(string secret) => $"{StorageCaRoot}/{secret}/ca.crt";
 

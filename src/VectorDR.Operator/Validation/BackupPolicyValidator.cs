@@ -97,7 +97,7 @@ public static class BackupPolicyValidator
         if (storage.PersistentVolumeClaim is not { } claim) return null;
         if (parsed.IsS3)
             return new ValidationError(Reasons.InvalidLocation, $"{field}.persistentVolumeClaim: a volume applies to file:// locations only");
-        if (parsed.Path!.Trim('/').Length == 0)
+        if (parsed.Folder!.Length == 0)
             return new ValidationError(Reasons.InvalidLocation, $"{field}.persistentVolumeClaim: a volume cannot be mounted at /; name a folder (file:///backups)");
         return findClaim(claim.ClaimName) is null
             ? new ValidationError(Reasons.PersistentVolumeClaimNotFound, $"{field}.persistentVolumeClaim: PersistentVolumeClaim \"{claim.ClaimName}\" not found")

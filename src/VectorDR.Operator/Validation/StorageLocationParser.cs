@@ -6,6 +6,9 @@ namespace VectorDR.Operator.Validation;
 public sealed record ParsedLocation(string Scheme, string? Bucket, string Prefix, string? Path, IReadOnlyDictionary<string, string> Options)
 {
     public bool IsS3 => Scheme == "s3";
+
+    /// <summary>A file:// location's folder as a pod sees it (unescaped, no trailing slash; "" for the root); null for s3://.</summary>
+    public string? Folder => Path is null ? null : Uri.UnescapeDataString(Path).TrimEnd('/');
 }
 
 /// <summary>Parses and checks location URLs; the errors name what is wrong so a status message can quote them.</summary>

@@ -97,8 +97,7 @@ public sealed class HttpsStorageTests
 
     private static async Task<(string PrimaryBucket, string Primary, string ReplicaBucket, string Replica)> HttpsBucketsAsync(S3Buckets buckets)
     {
-        var endpoint = buckets.Settings.TlsEndpoint
-            ?? throw new InvalidOperationException("S3_ENDPOINT_TLS is not set: restart RGW with build/s3/start-rgw.sh (make rgw-stop rgw-start), which serves https too");
+        var endpoint = buckets.Settings.RequiredTlsEndpoint;
         var (primaryBucket, _) = await buckets.CreateAsync("prod");
         var (replicaBucket, _) = await buckets.CreateAsync("standby");
         return (primaryBucket, buckets.Settings.Location(primaryBucket, "prod", endpoint), replicaBucket, buckets.Settings.Location(replicaBucket, "standby", endpoint));
@@ -107,9 +106,6 @@ public sealed class HttpsStorageTests
     private static async Task CreateSecretsAsync(DrWorld world, S3Buckets buckets)
     {
         await world.CreateSecretAsync("s3", ("AWS_ACCESS_KEY_ID", buckets.Settings.AccessKey), ("AWS_SECRET_ACCESS_KEY", buckets.Settings.SecretKey));
-        await world.CreateSecretAsync("bucket-ca", ("ca.crt", await File.ReadAllTextAsync(CaBundle(buckets))));
+        await world.CreateSecretAsync("bucket-ca", ("ca.crt", await File.ReadAllTextAsync(buckets.Settings.RequiredCaBundle)));
     }
-
-    private static string CaBundle(S3Buckets buckets) =>
-        buckets.Settings.CaBundle ?? throw new InvalidOperationException("S3_CA_BUNDLE is not set: restart RGW with build/s3/start-rgw.sh");
 }

@@ -18,10 +18,9 @@ public sealed class S3TlsTests : IAsyncLifetime
 
     private static S3TestSettings Settings => S3TestSettings.Current;
 
-    private static string TlsEndpoint => Settings.TlsEndpoint
-        ?? throw new InvalidOperationException("S3_ENDPOINT_TLS is not set: restart RGW with build/s3/start-rgw.sh (make rgw-stop rgw-start), which serves https too");
+    private static string TlsEndpoint => Settings.RequiredTlsEndpoint;
 
-    private static string CaBundle => Settings.CaBundle ?? throw new InvalidOperationException("S3_CA_BUNDLE is not set: restart RGW with build/s3/start-rgw.sh");
+    private static string CaBundle => Settings.RequiredCaBundle;
 
     public async Task InitializeAsync()
     {

@@ -21,6 +21,13 @@ public sealed record S3TestSettings(
     /// <summary>The PEM file of that certificate (S3_CA_BUNDLE).</summary>
     public string? CaBundle { get; init; }
 
+    /// <summary><see cref="TlsEndpoint"/>, for the tests that need it, or an exception saying how to get it.</summary>
+    public string RequiredTlsEndpoint => TlsEndpoint
+        ?? throw new InvalidOperationException("S3_ENDPOINT_TLS is not set: restart RGW with build/s3/start-rgw.sh (make rgw-stop rgw-start), which serves https too");
+
+    /// <summary><see cref="CaBundle"/>, for the tests that need it, or an exception saying how to get it.</summary>
+    public string RequiredCaBundle => CaBundle ?? throw new InvalidOperationException("S3_CA_BUNDLE is not set: restart RGW with build/s3/start-rgw.sh");
+
     /// <summary>The settings, or an exception explaining how to provide them.</summary>
     public static S3TestSettings Current => Loaded.Value.Settings ?? throw new InvalidOperationException(Loaded.Value.Problem);
 

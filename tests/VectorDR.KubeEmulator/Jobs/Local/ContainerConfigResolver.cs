@@ -313,9 +313,7 @@ internal sealed class ContainerConfigResolver(ImageMap images, IEmulatorCluster 
     }
 
     private IReadOnlyDictionary<string, string>? SecretData(string ns, string name) =>
-        cluster.Get("v1", "secrets", ns, name) is { } secret
-            ? (secret["data"] as JsonObject ?? []).ToDictionary(kv => kv.Key, kv => Encoding.UTF8.GetString(Convert.FromBase64String(kv.Value?.GetValue<string>() ?? "")), StringComparer.Ordinal)
-            : null;
+        SecretFiles(ns, name)?.ToDictionary(kv => kv.Key, kv => Encoding.UTF8.GetString(kv.Value), StringComparer.Ordinal);
 
     private IReadOnlyDictionary<string, byte[]>? SecretFiles(string ns, string name) =>
         cluster.Get("v1", "secrets", ns, name) is { } secret

@@ -209,12 +209,7 @@ internal sealed class PodWorker
             switch (decision)
             {
                 case LaunchDecision.ConfigError error:
-                    if (_lastConfigError != (index, error.Message))
-                    {
-                        _lastConfigError = (index, error.Message);
-                        Event(index, "Warning", "Failed", $"Error: {error.Message}");
-                    }
-
+                    AnnounceOnce(index, error.Message, () => Event(index, "Warning", "Failed", $"Error: {error.Message}"));
                     Set(index, new ContainerState.Waiting("CreateContainerConfigError", error.Message), lastState, startTime);
                     if (!await DelayAsync(_context.Options.ConfigErrorRetryInterval))
                     {
@@ -223,15 +218,7 @@ internal sealed class PodWorker
 
                     continue;
                 case LaunchDecision.MountError error:
-                    if (_lastConfigError != (index, error.Message))
-                    {
-                        _lastConfigError = (index, error.Message);
-                        if (!_deleted && !_shutdown)
-                        {
-                            _context.Events.PodEvent(_pod, "Warning", "FailedMount", error.Message);
-                        }
-                    }
-
+                    AnnounceOnce(index, error.Message, () => PodEvent("Warning", "FailedMount", error.Message));
                     // The containers keep the waiting state they had before creation (ContainerCreating, or PodInitializing).
                     if (!await DelayAsync(_context.Options.ConfigErrorRetryInterval))
                     {
@@ -440,13 +427,31 @@ internal sealed class PodWorker
         }
     }
 
+    /// <summary>A configuration or mount error that persists across retries is announced once per message, not on every retry.</summary>
+    private void AnnounceOnce(int index, string message, Action announce)
+    {
+        if (_lastConfigError == (index, message))
+        {
+            return;
+        }
+
+        _lastConfigError = (index, message);
+        announce();
+    }
+
     /// <summary>A kubelet event about one container (its <c>involvedObject.fieldPath</c> names it).</summary>
     private void Event(int index, string type, string reason, string message)
     {
+        var list = index < _initContainerCount ? "initContainers" : "containers";
+        PodEvent(type, reason, message, $"spec.{list}{{{_statuses[index].Name}}}");
+    }
+
+    /// <summary>A kubelet event about the pod (or, with <paramref name="fieldPath"/>, one of its containers); none once it is deleted or shut down.</summary>
+    private void PodEvent(string type, string reason, string message, string? fieldPath = null)
+    {
         if (!_deleted && !_shutdown)
         {
-            var list = index < _initContainerCount ? "initContainers" : "containers";
-            _context.Events.PodEvent(_pod, type, reason, message, $"spec.{list}{{{_statuses[index].Name}}}");
+            _context.Events.PodEvent(_pod, type, reason, message, fieldPath);
         }
     }
 
