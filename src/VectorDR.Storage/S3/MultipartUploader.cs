@@ -166,9 +166,7 @@ internal sealed class MultipartUploader(S3Target target, ILogger logger)
 
             await AbortAsync(key, uploadId).ConfigureAwait(false);
 
-            // Report the cause, not the cancellation it triggered in the read loop.
-            var partFailure = parts.Where(p => p.IsFaulted).Select(p => p.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException);
-            if (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested && partFailure is not null)
+            if (!cancellationToken.IsCancellationRequested && PartFailureToReport(ex, parts, key) is { } partFailure)
             {
                 ExceptionDispatchInfo.Throw(partFailure);
             }
@@ -178,6 +176,23 @@ internal sealed class MultipartUploader(S3Target target, ILogger logger)
 
         if (options?.Lock is { } wanted) await LockCompletedObjectAsync(key, wanted, cancellationToken).ConfigureAwait(false);
         return total;
+    }
+
+    /// <summary>
+    /// When the upload failed because of a part (directly, or through the cancellation a failed part triggers in the
+    /// read loop), the part failure to report: a translated one if any part has it. A part still finishing its last
+    /// attempt when another part's failure cancels it ends with the SDK's raw exception (its request runner does not
+    /// translate failures it sees after cancellation), and Task.WhenAll reports parts in part order, not failure order.
+    /// Null when the failure came from elsewhere (the source stream), which is then reported as it is.
+    /// </summary>
+    private Exception? PartFailureToReport(Exception caught, List<Task<PartETag>> parts, string key)
+    {
+        var failures = parts.Where(p => p.IsFaulted).SelectMany(p => p.Exception!.InnerExceptions)
+            .Where(e => e is not OperationCanceledException).ToList();
+        if (failures.Count == 0 || (caught is not OperationCanceledException && !failures.Contains(caught))) return null;
+        return failures.OfType<Core.Errors.VectorDRException>().FirstOrDefault()
+               ?? target.Requests.Errors.Translate(failures[0], $"upload '{key}' to", key)
+               ?? failures[0];
     }
 
     /// <summary>
