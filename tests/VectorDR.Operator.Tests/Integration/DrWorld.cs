@@ -59,7 +59,9 @@ internal sealed partial class DrWorld : IAsyncDisposable
             Images = { [Image] = VectordrPath },
             PodFailureBackoff = TimeSpan.FromMilliseconds(100),
             ContainerRestartBackoff = TimeSpan.FromMilliseconds(100),
-            MaxTerminationGracePeriod = TimeSpan.FromSeconds(2),
+            // Room for a cancelled restore to remove what it created on SIGTERM even when every test project runs at
+            // once (2 s was met by a loaded machine); a vectordr process that exits promptly never waits for it.
+            MaxTerminationGracePeriod = TimeSpan.FromSeconds(10),
             WorkDirectory = Path.Combine(root, "pods"),
             TimeProvider = jobClock ?? TimeProvider.System,
             // Claims a policy may name for its file:// locations; a pod that mounts one sees this world's folder.

@@ -249,7 +249,7 @@ public sealed class RestoreRequestRunTests
         Assert.Equal(RestorePhase.Running, running.Status.Phase);
         Assert.Contains("dr.vectordr.io/finalizer", running.Metadata.Finalizers);
 
-        world.Qdrant.Faults.Clear(); // the cleanup must fit the pod's grace period (2 s in this world)
+        world.Qdrant.Faults.Clear(); // the cleanup must fit the pod's grace period (10 s in this world)
         await world.Client.DeleteAsync<RestoreRequest>("default", "doomed", CancellationToken.None);
         await OperatorHarness.EventuallyAsync(async () => await world.RestoreAsync("doomed") is null, "request gone", TimeSpan.FromSeconds(30));
         Assert.Empty(await world.JobsAsync());
