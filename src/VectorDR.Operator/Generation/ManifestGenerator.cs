@@ -10,7 +10,8 @@ namespace VectorDR.Operator.Generation;
 /// <summary>
 /// Everything under crds/ and config/ (except config/samples/, which is written by hand), generated from the C#
 /// types and RBAC attributes. Laid out as KubeOps' generator does: config/crd, config/rbac, config/operator,
-/// plus config/install that puts them together in one namespace.
+/// plus config/install that puts them together in one namespace. The Helm chart's CRD templates and the operator's
+/// RBAC rules in it come from the same types (the rest of the chart is written by hand, as templates).
 /// </summary>
 public static partial class ManifestGenerator
 {
@@ -31,8 +32,9 @@ public static partial class ManifestGenerator
         {
             var crd = CrdGenerator.Generate(entity);
             // Bounds are doubles in the model; print whole numbers as integers (minimum: 0, not 0.0).
-            var yaml = Header + WholeNumbers().Replace(KubernetesYaml.Serialize(crd), "$1$2\n");
+            var yaml = Header + WholeNumbersOf(KubernetesYaml.Serialize(crd));
             var file = $"{crd.Metadata.Name}.yaml";
+            files[$"{HelmChart.Folder}/templates/crds/{file}"] = HelmChart.CrdTemplate(crd);
             files[$"crds/{file}"] = yaml;
             files[$"config/crd/{file}"] = yaml;
             crdFiles.Add(file);
@@ -40,6 +42,7 @@ public static partial class ManifestGenerator
         files["config/crd/kustomization.yaml"] = Kustomization(crdFiles);
 
         var role = RbacGenerator.Generate($"{OperatorName}-role", Controllers);
+        foreach (var (relative, content) in HelmChart.Generate(role.Rules)) files[relative] = content;
         files["config/rbac/operator_role.yaml"] = Header + KubernetesYaml.Serialize(role);
         files["config/rbac/operator_role_binding.yaml"] = Header + KubernetesYaml.Serialize(new V1ClusterRoleBinding
         {
@@ -179,6 +182,8 @@ public static partial class ManifestGenerator
             Ports = [new V1ServicePort { Name = "http", Port = 8080, TargetPort = "http" }],
         },
     };
+
+    internal static string WholeNumbersOf(string yaml) => WholeNumbers().Replace(yaml, "$1$2\n");
 
     [System.Text.RegularExpressions.GeneratedRegex(@"((?:minimum|maximum): -?\d+)(?:\.0)(\r?)\n")]
     private static partial System.Text.RegularExpressions.Regex WholeNumbers();

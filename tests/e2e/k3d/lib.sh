@@ -70,8 +70,19 @@ install_qdrant() {
   helm upgrade --install qdrant qdrant/qdrant -n qdrant --set apiKey="$QDRANT_KEY" --wait --timeout 5m >/dev/null
 }
 
-install_operator() {
-  step "vectordr-operator ($1)"
+# install_operator_chart IMAGE: the Helm chart (charts/vectordr-operator), as docs/install.md says; a real API server
+# enforces its RBAC, which the emulated tests cannot.
+install_operator_chart() {
+  step "vectordr-operator from the Helm chart ($1)"
+  helm upgrade --install vectordr-operator "$root/charts/vectordr-operator" -n vectordr-system --create-namespace \
+    --set image.repository="${1%:*}" --set image.tag="${1##*:}" --set image.pullPolicy=Never --set jobs.pullPolicy=Never \
+    --wait --timeout 3m >/dev/null
+  kubectl -n vectordr-system rollout status deploy/vectordr-operator --timeout=180s
+}
+
+# install_operator_kustomize IMAGE: config/install, as the restore runbook's step 3 says.
+install_operator_kustomize() {
+  step "vectordr-operator from config/install ($1)"
   kubectl apply -k "$root/config/install" >/dev/null
   kubectl -n vectordr-system set image deploy/vectordr-operator operator="$1" >/dev/null
   kubectl -n vectordr-system set env deploy/vectordr-operator Operator__JobImage="$1" Operator__JobImagePullPolicy=Never >/dev/null

@@ -14,6 +14,9 @@
 #   3. A second cluster with only the CRDs, the operator and Secrets restores from the bucket alone
 #      (docs/runbooks/restore-into-a-new-cluster.md, RestoreFromS3Tests.A_new_cluster_restores_from_the_bucket_alone_as_the_runbook_says)
 #
+# The operator: from the Helm chart in the primary cluster (docs/install.md), from config/install in the DR cluster
+# (the runbook), so both install paths meet a real API server.
+#
 # Usage: tests/e2e/k3d/run.sh [--keep]     (--keep leaves the clusters for inspection)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(cd "$here/../../.." && pwd)"
@@ -45,7 +48,7 @@ MINIO_URL="http://$(minio_node_address):30900"
 
 step "Qdrant and the operator in $PRIMARY"
 install_qdrant
-install_operator "$IMAGE"
+install_operator_chart "$IMAGE"
 seed_collection docs 2000 64
 
 create_secrets qdrant
@@ -138,7 +141,7 @@ use "$DR"
 install_qdrant
 kubectl apply -f "$root/crds/"                                   # runbook step 1
 create_secrets qdrant                                            # runbook step 2
-install_operator "$IMAGE"                                        # runbook step 3
+install_operator_kustomize "$IMAGE"                              # runbook step 3
 kubectl -n qdrant apply -f - <<YAML
 apiVersion: dr.vectordr.io/v1alpha1
 kind: RestoreRequest
