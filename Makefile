@@ -53,9 +53,10 @@ test: build tools rgw-start
 test-only:
 	VDR_HELM=$(HELM) build/run-tests.sh -c $(CONFIG)
 
-## tools: helm (the chart's lint, template and package) into .tools/bin
+## tools: helm (the chart's lint, template and package) into .tools/bin; lua5.1 and dkjson (Argo CD health checks)
 tools:
 	build/tools/get-helm.sh >/dev/null
+	source build/lib.sh && need_lua
 
 ## chart: lint the Helm chart strictly and package it into artifacts/charts/
 chart: tools

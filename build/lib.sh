@@ -72,6 +72,8 @@ need_s3cmd() { command -v s3cmd >/dev/null || apt_install s3cmd; }
 # GNU time (peak RSS, %M) and curl, for the benchmarks.
 need_time() { [ -x /usr/bin/time ] || apt_install time; }
 need_curl() { command -v curl >/dev/null || apt_install curl; }
+# Lua 5.1 (Argo CD's health scripts run in gopher-lua, 5.1 semantics) and dkjson, for the health-check tests.
+need_lua() { { command -v lua5.1 >/dev/null && [ -f /usr/share/lua/5.1/dkjson.lua ]; } || apt_install lua5.1 lua-dkjson; }
 aws_s3() { AWS_DEFAULT_REGION="${S3_REGION:-us-east-1}" "$AWS_CLI" --endpoint-url "$S3_ENDPOINT" "$@"; }
 new_bucket() { local b="vdr-bench-$(date +%s%N | tail -c 10)"; aws_s3 s3 mb "s3://$b" >/dev/null; echo "$b"; }
 drop_bucket() { aws_s3 s3 rb "s3://$1" --force >/dev/null 2>&1 || true; rgw_reclaim; }
