@@ -118,12 +118,19 @@ public sealed class RestoreRequestController(
         return ReconciliationResult.Success(requeue);
     }
 
-    /// <summary>Resolves the source and starts the Job; or waits (bounded) for a missing policy or Secret.</summary>
+    /// <summary>Resolves the source and starts the Job; or waits (bounded) for a missing policy or Secret; or fails a spec that cannot work.</summary>
     private async Task<TimeSpan?> StartAsync(RestoreRequest request, string jobName, DateTime now, PendingEvents pending, CancellationToken cancellationToken)
     {
         var source = RestoreRequestSource.Resolve(request, policies, secrets, claims);
         var generation = request.Metadata.Generation;
         var conditions = request.Status.Conditions;
+        if (source.Permanent)
+        {
+            Conditions.Set(conditions, ReadyCondition, ConditionStatus.False, source.Reason!, source.Message!, generation, now);
+            Fail(request, now, source.Reason!, source.Message!, restored: null, pending);
+            return null;
+        }
+
         if (!source.IsResolved)
         {
             var since = request.Metadata.CreationTimestamp is { } c ? DateTime.SpecifyKind(c, DateTimeKind.Utc) : now;

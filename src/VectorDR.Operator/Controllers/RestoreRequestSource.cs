@@ -2,11 +2,15 @@ using k8s.Models;
 using VectorDR.ControllerRuntime.Entities;
 using VectorDR.ControllerRuntime.Informers;
 using VectorDR.Operator.Entities;
+using VectorDR.Operator.Validation;
 
 namespace VectorDR.Operator.Controllers;
 
-/// <summary>What a RestoreRequest reads from, or why that cannot be known yet.</summary>
-public sealed record ResolvedSource(StorageLocation? Location, string? Reason, string? Message)
+/// <summary>
+/// What a RestoreRequest reads from, or why that cannot be known yet; <see cref="Permanent"/> when waiting cannot help
+/// (the request's own spec is wrong, and a RestoreRequest's spec is immutable).
+/// </summary>
+public sealed record ResolvedSource(StorageLocation? Location, string? Reason, string? Message, bool Permanent = false)
 {
     public bool IsResolved => Location is not null;
 
@@ -33,25 +37,29 @@ public static class RestoreRequestSource
             var policy = policies.Get(ns, reference.Name);
             if (policy is null)
                 return Unresolved("BackupPolicyNotFound", $"BackupPolicy {ns}/{reference.Name} does not exist (after losing the cluster, name the bucket in spec.source.location instead)");
+            var (field, declared) = ("spec.storage", policy.Spec.Storage);
             if (reference.Replica is { } replicaName)
             {
-                var replica = policy.Spec.Replicas?.FirstOrDefault(r => r.Name == replicaName);
-                if (replica is null)
+                var index = policy.Spec.Replicas?.FindIndex(r => r.Name == replicaName) ?? -1;
+                if (index < 0)
                 {
                     var names = policy.Spec.Replicas is { Count: > 0 } rs ? "its replicas are " + string.Join(", ", rs.Select(r => r.Name)) : "it has no replicas";
                     return Unresolved("ReplicaNotFound", $"BackupPolicy {ns}/{reference.Name} has no replica '{replicaName}'; {names}");
                 }
-                location = policy.Spec.AccessTo(replica);
+                (field, declared) = ($"spec.replicas[{index}]", policy.Spec.Replicas![index]);
             }
-            else
-            {
-                location = policy.Spec.Storage;
-            }
+
+            // The policy's status already says so (Ready=False), and its spec can still be fixed: a wait, not a failure.
+            if (StorageLocationRules.Check(field, declared) is { } invalid)
+                return Unresolved(invalid.Reason, $"BackupPolicy {ns}/{reference.Name}: {invalid.Message}");
+            location = declared is ReplicaLocation replica ? policy.Spec.AccessTo(replica) : declared;
         }
         else
         {
             location = new StorageLocation { Location = source.Location!, CredentialsSecretRef = source.CredentialsSecretRef, Tls = source.Tls,
                 PersistentVolumeClaim = source.PersistentVolumeClaim };
+            if (StorageLocationRules.Check("spec.source", location) is { } invalid)
+                return new ResolvedSource(null, invalid.Reason, invalid.Message, Permanent: true);
         }
 
         var qdrant = request.Spec.Target.Qdrant;

@@ -79,39 +79,13 @@ public static class BackupPolicyValidator
 
     private static ValidationError? CheckLocation(string field, StorageLocation storage, Func<string, V1Secret?> findSecret, Func<string, V1PersistentVolumeClaim?> findClaim)
     {
-        if (!StorageLocationParser.TryParse(storage.Location, out var parsed, out var error))
-            return new ValidationError(Reasons.InvalidLocation, $"{field}.location: \"{Redact(storage.Location)}\" is not a valid location: {error}");
-        return CheckCredentials(field, storage, parsed!, findSecret) ?? CheckClaim(field, storage, parsed!, findClaim) ?? CheckCa(field, storage, parsed!, findSecret);
-    }
-
-    private static ValidationError? CheckCredentials(string field, StorageLocation storage, ParsedLocation parsed, Func<string, V1Secret?> findSecret)
-    {
-        if (storage.CredentialsSecretRef is not { } secretRef) return null;
-        if (!parsed.IsS3)
-            return new ValidationError(Reasons.InvalidLocation, $"{field}.credentialsSecretRef: credentials apply to s3:// locations only");
-        return CheckSecretKeys($"{field}.credentialsSecretRef", secretRef.Name, [AccessKeyId, SecretAccessKey], findSecret);
-    }
-
-    private static ValidationError? CheckClaim(string field, StorageLocation storage, ParsedLocation parsed, Func<string, V1PersistentVolumeClaim?> findClaim)
-    {
-        if (storage.PersistentVolumeClaim is not { } claim) return null;
-        if (parsed.IsS3)
-            return new ValidationError(Reasons.InvalidLocation, $"{field}.persistentVolumeClaim: a volume applies to file:// locations only");
-        if (parsed.Folder!.Length == 0)
-            return new ValidationError(Reasons.InvalidLocation, $"{field}.persistentVolumeClaim: a volume cannot be mounted at /; name a folder (file:///backups)");
-        return findClaim(claim.ClaimName) is null
-            ? new ValidationError(Reasons.PersistentVolumeClaimNotFound, $"{field}.persistentVolumeClaim: PersistentVolumeClaim \"{claim.ClaimName}\" not found")
-            : null;
-    }
-
-    private static ValidationError? CheckCa(string field, StorageLocation storage, ParsedLocation parsed, Func<string, V1Secret?> findSecret)
-    {
-        if (storage.Tls?.CaSecretRef is not { } ca) return null;
-        if (!parsed.IsS3)
-            return new ValidationError(Reasons.InvalidLocation, $"{field}.tls.caSecretRef: a CA bundle applies to s3:// locations only");
-        if (parsed.Options.TryGetValue("endpoint", out var endpoint) && endpoint.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
-            return new ValidationError(Reasons.InvalidLocation, $"{field}.tls.caSecretRef: the location's endpoint {endpoint} is plain http; a CA bundle needs https");
-        return CheckSecretKeys($"{field}.tls.caSecretRef", ca.Name, ["ca.crt"], findSecret);
+        if (StorageLocationRules.Check(field, storage) is { } invalid) return invalid;
+        if (storage.CredentialsSecretRef is { } credentials
+            && CheckSecretKeys($"{field}.credentialsSecretRef", credentials.Name, [AccessKeyId, SecretAccessKey], findSecret) is { } noCredentials)
+            return noCredentials;
+        if (storage.PersistentVolumeClaim is { } claim && findClaim(claim.ClaimName) is null)
+            return new ValidationError(Reasons.PersistentVolumeClaimNotFound, $"{field}.persistentVolumeClaim: PersistentVolumeClaim \"{claim.ClaimName}\" not found");
+        return storage.Tls?.CaSecretRef is { } ca ? CheckSecretKeys($"{field}.tls.caSecretRef", ca.Name, ["ca.crt"], findSecret) : null;
     }
 
     /// <summary>A claim's root is its location: a replica on the primary's claim would be the same folder, no replica at all.</summary>
@@ -152,14 +126,6 @@ public static class BackupPolicyValidator
             if (!present) return new ValidationError(Reasons.SecretKeyNotFound, $"{field}: Secret \"{name}\" has no key \"{key}\"");
         }
         return null;
-    }
-
-    // Locations carry no secrets by design, but a user may still paste credentials into a URL's user-info: never echo them.
-    private static string Redact(string location)
-    {
-        var at = location.IndexOf('@');
-        var scheme = location.IndexOf("://", StringComparison.Ordinal);
-        return at > scheme && scheme >= 0 ? location[..(scheme + 3)] + "***" + location[at..] : location;
     }
 
     private static Result Fail(string reason, string message) => new(new ValidationError(reason, message), null, null);

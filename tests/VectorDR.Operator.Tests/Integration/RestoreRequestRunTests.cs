@@ -258,4 +258,44 @@ public sealed class RestoreRequestRunTests
         Assert.True(await qdrant.ExistsAsync(DrWorld.Collection)); // the source collection is never touched
         await world.EventsOnceAsync(events => events.Any(e => e.Reason == "RestoreCancelled"), "a RestoreCancelled event");
     }
+
+    [Theory]
+    [InlineData("s3://Backups/qdrant", null, null, null,
+        "spec.source.location: \"s3://Backups/qdrant\" is not a valid location: \"Backups\" is not a valid bucket name (3-63 lowercase letters, digits, dots and hyphens)")]
+    [InlineData("s3://backups/qdrant?endpoint=http://127.0.0.1:9", null, "bucket-ca", null,
+        "spec.source.tls.caSecretRef: the location's endpoint http://127.0.0.1:9 is plain http; a CA bundle needs https")]
+    [InlineData("file:///var/backups/qdrant", "bucket", null, null, "spec.source.credentialsSecretRef: credentials apply to s3:// locations only")]
+    [InlineData("s3://backups/qdrant", null, null, "backups-pvc", "spec.source.persistentVolumeClaim: a volume applies to file:// locations only")]
+    public async Task An_explicit_source_whose_fields_cannot_work_together_fails_at_once_naming_the_field(
+        string location, string? credentials, string? ca, string? claim, string expected)
+    {
+        // A RestoreRequest's spec is immutable: waiting could not fix it, so it fails before any Job, instead of a pod failing later.
+        await using var h = await OperatorHarness.StartAsync();
+        await h.StartOperatorAsync("op");
+        await h.Client.CreateAsync(new RestoreRequest
+        {
+            Metadata = new V1ObjectMeta { Name = "bad-source", NamespaceProperty = "default" },
+            Spec = new RestoreRequestSpec
+            {
+                Source = new RestoreSource
+                {
+                    Location = location, Latest = true,
+                    CredentialsSecretRef = credentials is null ? null : new SecretReference { Name = credentials },
+                    Tls = ca is null ? null : new StorageTls { CaSecretRef = new SecretReference { Name = ca } },
+                    PersistentVolumeClaim = claim is null ? null : new PersistentVolumeClaimReference { ClaimName = claim },
+                },
+                Target = new RestoreTarget { Qdrant = new QdrantEndpoint { Url = "http://qdrant:6333" } },
+            },
+        }, CancellationToken.None);
+
+        await OperatorHarness.EventuallyAsync(async () => (await h.Client.GetAsync<RestoreRequest>("default", "bad-source", CancellationToken.None))?.Status.Phase == RestorePhase.Failed,
+            "the request failed", TimeSpan.FromSeconds(30));
+        var failed = (await h.Client.GetAsync<RestoreRequest>("default", "bad-source", CancellationToken.None))!;
+        Assert.Equal(expected, failed.Status.Message);
+        var ready = Conditions.Find(failed.Status.Conditions, "Ready")!;
+        Assert.Equal((ConditionStatus.False, "InvalidLocation", expected), (ready.Status, ready.Reason, ready.Message));
+        Assert.Null(failed.Status.JobName);
+        Assert.Empty((await h.Client.Kubernetes.BatchV1.ListNamespacedJobAsync("default")).Items);
+        await h.EventsOnceAsync(events => events.Any(e => e.Reason == "RestoreFailed" && e.Message == expected), "a RestoreFailed event naming the field");
+    }
 }
