@@ -80,7 +80,8 @@ public class StorageLocation
     public string Location { get; set; } = "";
 
     [Description("Secret with the keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and optionally AWS_SESSION_TOKEN) for an s3:// location. " +
-                 "Omit to use the pod's ambient credentials (IRSA, instance profile).")]
+                 "Omit to use the IAM role of the Job's service account through web identity (EKS IRSA: spec.jobTemplate.serviceAccountName " +
+                 "names an annotated ServiceAccount); a replica without one uses the primary's.")]
     public SecretReference? CredentialsSecretRef { get; set; }
 
     [Description("TLS settings when the s3:// location's endpoint is https with a certificate from a private CA.")]

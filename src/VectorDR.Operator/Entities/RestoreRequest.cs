@@ -46,7 +46,8 @@ public sealed class RestoreSource
     [Description("Explicit location URL (same syntax as BackupPolicy.spec.storage.location), for when no policy exists any more.")]
     public string? Location { get; set; }
 
-    [Description("Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for an explicit s3:// location.")]
+    [Description("Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for an explicit s3:// location. " +
+                 "Omit to use the IAM role of the Job's service account through web identity (spec.jobTemplate.serviceAccountName).")]
     public SecretReference? CredentialsSecretRef { get; set; }
 
     [Description("TLS settings of an explicit s3:// location whose https endpoint has a certificate from a private CA.")]

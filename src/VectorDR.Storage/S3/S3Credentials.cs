@@ -5,7 +5,9 @@ using VectorDR.Core.Errors;
 namespace VectorDR.Storage.S3;
 
 /// <summary>
-/// Credentials come only from the standard AWS environment variables or the shared credentials file — never from a
+/// Credentials come only from the standard AWS environment, in this order: access keys (AWS_ACCESS_KEY_ID /
+/// AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN), a service account's web identity (AWS_ROLE_ARN and
+/// AWS_WEB_IDENTITY_TOKEN_FILE, as the EKS IRSA webhook injects them), the shared credentials file — never from a
 /// location string or a command-line value (those end up in shell history, resources and logs). The SDK's full default
 /// chain is not used: probing EC2/ECS metadata endpoints on a laptop or a loopback test only adds slow timeouts.
 /// </summary>
@@ -26,6 +28,8 @@ internal static class S3Credentials
             var missing = accessKey is null ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY";
             throw new InvalidInputException($"S3 credentials: {missing} is not set (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together)");
         }
+
+        if (WebIdentity(environment) is { } webIdentity) return webIdentity;
 
         var explicitFile = NonEmpty(environment("AWS_SHARED_CREDENTIALS_FILE"));
         var home = NonEmpty(environment("HOME")) ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
@@ -49,7 +53,25 @@ internal static class S3Credentials
 
         throw new InvalidInputException(
             "S3 credentials: none found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials), " +
+            "AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE (a service account's IAM role), " +
             "or provide a shared credentials file (AWS_SHARED_CREDENTIALS_FILE, AWS_PROFILE)");
+    }
+
+    private static WebIdentityCredentials? WebIdentity(Func<string, string?> environment)
+    {
+        var roleArn = NonEmpty(environment("AWS_ROLE_ARN"));
+        var tokenFile = NonEmpty(environment("AWS_WEB_IDENTITY_TOKEN_FILE"));
+        if (roleArn is null && tokenFile is null) return null;
+        if (roleArn is null || tokenFile is null)
+        {
+            var missing = roleArn is null ? "AWS_ROLE_ARN" : "AWS_WEB_IDENTITY_TOKEN_FILE";
+            throw new InvalidInputException($"S3 credentials: {missing} is not set (AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE go together)");
+        }
+
+        if (!File.Exists(tokenFile))
+            throw new InvalidInputException($"S3 credentials: AWS_WEB_IDENTITY_TOKEN_FILE names {tokenFile}, which does not exist");
+        return new WebIdentityCredentials(roleArn, tokenFile, NonEmpty(environment("AWS_ROLE_SESSION_NAME")),
+            NonEmpty(environment("AWS_REGION")) ?? NonEmpty(environment("AWS_DEFAULT_REGION")), NonEmpty(environment("AWS_ENDPOINT_URL_STS")));
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

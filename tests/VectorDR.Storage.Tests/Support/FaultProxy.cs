@@ -23,6 +23,9 @@ public sealed class FaultProxy : IAsyncDisposable
     private int _cutsMade;
     private int _requests;
     private readonly Func<string, bool> _slowDownWhen;
+
+    /// <summary>Every request's line and headers as the client sent them (to check what a client signed and sent).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> RequestHeads { get; } = new();
     private readonly Func<string, bool> _measured;
     private int _concurrent;
     private int _maxConcurrent;
@@ -91,6 +94,7 @@ public sealed class FaultProxy : IAsyncDisposable
             var head = await ReadHeadAsync(downstream, ct);
             if (head is null) return;
             Interlocked.Increment(ref _requests);
+            RequestHeads.Enqueue(Encoding.ASCII.GetString(head.Raw));
             if (_measured(head.RequestLine))
             {
                 var now = Interlocked.Increment(ref _concurrent);
