@@ -209,4 +209,23 @@ public sealed class BackupJobsTests
         Assert.NotEqual(JobNames.BackupNow("orders", "1"), JobNames.BackupNow("orders", "2"));
         Assert.Matches("^orders-now-[0-9a-f]{8}$", JobNames.BackupNow("orders", "1"));
     }
+
+    [Fact]
+    public void Locations_without_credentials_leave_the_pods_AWS_environment_to_their_service_account()
+    {
+        // EKS IRSA: the webhook injects AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE into pods of an annotated
+        // ServiceAccount; the Job must run as it, with its token, and set no AWS credential variable that would win.
+        var policy = Policy();
+        policy.Spec.Storage.CredentialsSecretRef = null;
+        policy.Spec.Replicas![0].CredentialsSecretRef = null;
+
+        foreach (var job in new[] { Jobs.Backup(policy, "orders-1", BackupTrigger.Schedule, DateTimeOffset.UnixEpoch), Jobs.Sync(policy, "orders-1", "20261123T030012Z-a1b2c3") })
+        {
+            var pod = job.Spec.Template.Spec;
+            Assert.Equal(("vectordr-backup", true), (pod.ServiceAccountName, pod.AutomountServiceAccountToken));
+            var containers = (pod.InitContainers ?? []).Concat(pod.Containers).ToList();
+            Assert.All(containers, c => Assert.DoesNotContain(c.Env ?? [], e => e.Name.Contains("AWS_", StringComparison.Ordinal) && !e.Name.EndsWith("CA_BUNDLE", StringComparison.Ordinal)));
+            Assert.All(containers, c => Assert.DoesNotContain("--to-env-prefix", c.Args));
+        }
+    }
 }
