@@ -11,12 +11,9 @@ namespace VectorDR.Operator.Validation;
 public static class StorageLocationRules
 {
     /// <summary>The first broken rule, its message naming <paramref name="field"/>'s sub-field; null when the fields agree.</summary>
-    public static ValidationError? Check(string field, StorageLocation storage) => Check(field, storage, out _);
-
-    /// <inheritdoc cref="Check(string, StorageLocation)"/>
-    public static ValidationError? Check(string field, StorageLocation storage, out ParsedLocation? parsed)
+    public static ValidationError? Check(string field, StorageLocation storage)
     {
-        if (!StorageLocationParser.TryParse(storage.Location, out parsed, out var error))
+        if (!StorageLocationParser.TryParse(storage.Location, out var parsed, out var error))
             return Invalid($"{field}.location: \"{Redact(storage.Location)}\" is not a valid location: {error}");
         if (storage.CredentialsSecretRef is not null && !parsed!.IsS3)
             return Invalid($"{field}.credentialsSecretRef: credentials apply to s3:// locations only");

@@ -165,7 +165,7 @@ public sealed class S3ObjectStoreTests(ITestOutputHelper output) : IAsyncLifetim
     [StoreFact]
     public async Task An_unreachable_endpoint_is_reported()
     {
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var ex = await Assert.ThrowsAsync<StorageException>(() => OpenAsync(Settings.Location("bucket", endpoint: $"http://127.0.0.1:{port}"),
             transfer: new S3TransferOptions { MaxRetries = 1, RetryBaseDelay = TimeSpan.FromMilliseconds(10) }));
 
@@ -461,13 +461,4 @@ public sealed class S3ObjectStoreTests(ITestOutputHelper output) : IAsyncLifetim
 
     private Func<string, string?> ReaderEnvironment() =>
         Settings.StoreEnvironment(("AWS_ACCESS_KEY_ID", Settings.ReaderAccessKey), ("AWS_SECRET_ACCESS_KEY", Settings.ReaderSecretKey));
-
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }

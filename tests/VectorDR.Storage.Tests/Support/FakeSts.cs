@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Security;
 using System.Web;
 
@@ -23,7 +22,7 @@ public sealed class FakeSts : IAsyncDisposable
     public FakeSts(string roleArn, Func<string> validToken, (string AccessKey, string SecretKey) issued, TimeSpan? lifetime = null)
     {
         (_roleArn, _validToken, _issued, _lifetime) = (roleArn, validToken, issued, lifetime ?? TimeSpan.FromHours(1));
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         Endpoint = $"http://127.0.0.1:{port}";
         _listener.Prefixes.Add(Endpoint + "/");
         _listener.Start();
@@ -132,13 +131,6 @@ public sealed class FakeSts : IAsyncDisposable
               <RequestId>{Guid.NewGuid()}</RequestId>
             </ErrorResponse>
             """;
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

@@ -43,9 +43,9 @@ public sealed class MultipartUploaderTests
         var s3 = ScriptedS3.Create((_, _) => Task.CompletedTask);
 
         var ex = await Assert.ThrowsAsync<IOException>(() => UploaderFor(s3.Client).UploadAsync(
-            "cut.bin", new FailingStream(new GeneratedStream(12 * MiB), failAfter: 7 * MiB), null, CancellationToken.None));
+            "cut.bin", new GeneratedStream(12 * MiB) { FailAfter = 7 * MiB }, null, CancellationToken.None));
 
-        Assert.Equal(FailingStream.Message, ex.Message);
+        Assert.Equal($"source failed after {7 * MiB} bytes (test)", ex.Message);
         Assert.Equal(["upload-1"], s3.Aborted);
     }
 
@@ -111,32 +111,5 @@ public sealed class MultipartUploaderTests
             _aborted.Enqueue(args[0] is AbortMultipartUploadRequest request ? request.UploadId : (string)args[2]!);
             return Task.FromResult(new AbortMultipartUploadResponse());
         }
-    }
-
-    /// <summary>Passes its inner stream through, then fails as a dropped source connection would.</summary>
-    private sealed class FailingStream(Stream inner, long failAfter) : Stream
-    {
-        public const string Message = "the source connection was reset";
-        private long _read;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => _read; set => throw new NotSupportedException(); }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            if (_read >= failAfter) throw new IOException(Message);
-            var read = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, failAfter - _read)], cancellationToken);
-            _read += read;
-            return read;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

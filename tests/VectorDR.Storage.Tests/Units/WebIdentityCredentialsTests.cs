@@ -93,7 +93,7 @@ public sealed class WebIdentityCredentialsTests : IDisposable
     [Fact]
     public async Task An_unreachable_STS_is_named()
     {
-        var closed = $"http://127.0.0.1:{FreePort()}";
+        var closed = $"http://127.0.0.1:{LoopbackPorts.Free()}";
         var credentials = S3Credentials.Resolve(Environment(("AWS_ROLE_ARN", RoleArn), ("AWS_WEB_IDENTITY_TOKEN_FILE", TokenFile()), ("AWS_ENDPOINT_URL_STS", closed)));
 
         var ex = await Assert.ThrowsAsync<StorageException>(() => credentials.GetCredentialsAsync());
@@ -108,13 +108,6 @@ public sealed class WebIdentityCredentialsTests : IDisposable
         var credentials = S3Credentials.Resolve(Environment(("AWS_ACCESS_KEY_ID", "AKIASTATIC"), ("AWS_SECRET_ACCESS_KEY", "static-secret"),
             ("AWS_ROLE_ARN", RoleArn), ("AWS_WEB_IDENTITY_TOKEN_FILE", TokenFile())));
         Assert.IsType<BasicAWSCredentials>(credentials);
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
