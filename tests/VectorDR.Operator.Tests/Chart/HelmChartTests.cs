@@ -19,7 +19,7 @@ public sealed class HelmChartTests
                  {
                      Array.Empty<string>(),
                      ["watchNamespaces={search,rag}", "replicaCount=1", "leaderElection.enabled=false", "crds.create=false", "rbac.aggregateToDefaultRoles=false",
-                      "metrics.serviceMonitor.enabled=true", "image.digest=sha256:" + new string('a', 64), "jobs.image=registry.local/vectordr:1", "podDisruptionBudget.enabled=false"],
+                      "metrics.serviceMonitor.enabled=true", "metrics.prometheusRule.enabled=true", "image.digest=sha256:" + new string('a', 64), "jobs.image=registry.local/vectordr:1", "podDisruptionBudget.enabled=false"],
                  })
         {
             var result = Helm.Run(["lint", "--strict", Helm.ChartFolder, .. sets.SelectMany(s => new[] { "--set", s })]);
@@ -173,6 +173,36 @@ public sealed class HelmChartTests
     }
 
     [Fact]
+    public void Every_alert_queries_series_the_operator_exports_with_the_labels_its_text_uses()
+    {
+        var exported = typeof(Metrics.BackupMetrics).Assembly.GetTypes()
+            .Where(t => t.Namespace == typeof(Metrics.BackupMetrics).Namespace)
+            .SelectMany(t => t.GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static))
+            .Select(f => f.GetValue(null)).OfType<Prometheus.Collector>()
+            .ToDictionary(c => c.Name, c => c.LabelNames);
+        var rule = Assert.Single(Helm.Template("metrics.prometheusRule.enabled=true", "metrics.prometheusRule.replicaLagSeconds=7200").OfKind("PrometheusRule")).Text;
+        var alerts = System.Text.RegularExpressions.Regex.Split(rule, @"^\s*- alert: ", System.Text.RegularExpressions.RegexOptions.Multiline).Skip(1).ToList();
+        Assert.Equal(["VectorDRBackupRPOMissed", "VectorDRBackupFailing", "VectorDRReplicaLagging", "VectorDRRestoreFailed", "VectorDROperatorDown"],
+            alerts.Select(a => a.Split('\n')[0].Trim()));
+
+        foreach (var alert in alerts)
+        {
+            var expr = alert.Split('\n').Single(l => l.TrimStart().StartsWith("expr: ", StringComparison.Ordinal));
+            var metrics = System.Text.RegularExpressions.Regex.Matches(expr, @"\bvectordr_[a-z_]+").Select(m => m.Value).Distinct().ToList();
+            var labels = System.Text.RegularExpressions.Regex.Matches(alert, @"\$labels\.([a-z_]+)").Select(m => m.Groups[1].Value).Distinct();
+            foreach (var metric in metrics) Assert.True(exported.ContainsKey(metric), $"{alert.Split('\n')[0]}: the operator exports no {metric}");
+            foreach (var label in labels) Assert.True(metrics.All(m => exported[m].Contains(label)), $"{alert.Split('\n')[0]}: not every series of {expr.Trim()} has the label {label}");
+        }
+
+        Assert.Contains("expr: vectordr_backup_replica_lag_seconds > 7200", rule);
+        // The operator's own series come through the Service the chart creates: Prometheus names the job after it.
+        Assert.Contains($"expr: absent(up{{job=\"{chartServiceName()}\"}} == 1)", rule);
+        Assert.Empty(Helm.Template().OfKind("PrometheusRule"));
+
+        static string chartServiceName() => Helm.Template().Single<V1Service>("Service").Metadata.Name;
+    }
+
+    [Fact]
     public void Users_of_a_namespace_get_VectorDR_resources_through_the_built_in_roles()
     {
         var chart = Helm.Template();
@@ -194,6 +224,8 @@ public sealed class HelmChartTests
     [InlineData("watchNamespaces={Search_Team}", "watchNamespaces.0")]
     [InlineData("logLevel=Verbose", "logLevel")]
     [InlineData("image.digest=latest", "image.digest")]
+    [InlineData("metrics.prometheusRule.replicaLagSeconds=10", "metrics.prometheusRule.replicaLagSeconds: Must be greater than or equal to 60")]
+    [InlineData("metrics.prometheusRule.rpoMissedFor=soon", "metrics.prometheusRule.rpoMissedFor")]
     [InlineData("serviceAccount.create=false", "serviceAccount.name: name the existing service account")]
     [InlineData("metrics.service.enabled=false,metrics.serviceMonitor.enabled=true", "metrics.serviceMonitor.enabled needs metrics.service.enabled")]
     public void Bad_values_are_refused_naming_the_value(string set, string expected)
