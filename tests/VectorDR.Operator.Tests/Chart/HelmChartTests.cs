@@ -195,6 +195,15 @@ public sealed class HelmChartTests
         }
 
         Assert.Contains("expr: vectordr_backup_replica_lag_seconds > 7200", rule);
+        // Each alert links to its own section of the runbook that ships with the chart.
+        var runbook = File.ReadAllLines(Path.Combine(RepoPaths.Root, "docs", "runbooks", "alerts.md"));
+        foreach (var alert in alerts)
+        {
+            var name = alert.Split('\n')[0].Trim();
+            Assert.Contains($"runbook_url: https://github.com/vectordr/vectordr/blob/main/docs/runbooks/alerts.md#{name.ToLowerInvariant()}", alert);
+            Assert.Contains($"## {name}", runbook);
+        }
+
         // The operator's own series come through the Service the chart creates: Prometheus names the job after it.
         Assert.Contains($"expr: absent(up{{job=\"{chartServiceName()}\"}} == 1)", rule);
         Assert.Empty(Helm.Template().OfKind("PrometheusRule"));
