@@ -88,13 +88,14 @@ internal static class Connections
     }
 
     public static Task<IObjectStore> OpenStoreAsync(string location, bool forWriting, ILoggerFactory loggers, CancellationToken cancellationToken,
-        Func<string, string?>? environment = null) =>
+        Func<string, string?>? environment = null, S3TransferOptions? transfer = null) =>
         ObjectStores.OpenAsync(location, new ObjectStoreOpenOptions
         {
             RequireWritable = forWriting,
             CreateIfMissing = false,
             LoggerFactory = loggers,
             Environment = environment,
+            S3 = transfer ?? new S3TransferOptions(),
         }, cancellationToken);
 
     /// <summary>The S3 credential variables: with a prefix they are read from the prefixed names only, so a destination never silently borrows the source's keys.</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using VectorDR.Cli.Output;
 using VectorDR.Engine.Copy;
+using VectorDR.Storage;
 
 namespace VectorDR.Cli.Commands;
 
@@ -32,7 +33,10 @@ internal static class CopyCommand
 
         command.SetRunner(context, async (parse, scope, cancellationToken) =>
         {
-            await using var from = await Connections.OpenStoreAsync(parse.GetValue(source)!, forWriting: false, scope.Loggers, cancellationToken);
+            // A streamed copy reads the source while it uploads: two ranges read ahead keep the uploads fed as four do,
+            // with two fewer range buffers in memory (docs/benchmarks.md, streamed copy).
+            await using var from = await Connections.OpenStoreAsync(parse.GetValue(source)!, forWriting: false, scope.Loggers, cancellationToken,
+                transfer: new S3TransferOptions { DownloadRangesInFlight = 2 });
             var destinationEnvironment = parse.GetValue(toEnvPrefix) is { } prefix ? Connections.PrefixedEnvironment(prefix) : null;
             await using var dest = await Connections.OpenStoreAsync(parse.GetValue(to)!, forWriting: true, scope.Loggers, cancellationToken, destinationEnvironment);
             var replicator = new Replicator(from, dest, scope.Time, scope.Loggers.CreateLogger<Replicator>(), scope.Observer);

@@ -26,6 +26,20 @@ internal sealed class MultipartUploader(S3Target target, ILogger logger)
 
     public async Task<long> UploadAsync(string key, Stream content, PutOptions? options, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await UploadBufferedAsync(key, content, options, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Idle part buffers go back to the process-wide pool between uploads, where the next read stream finds them:
+            // a copy verifies each part by reading it back, and would otherwise allocate its range buffers anew.
+            _buffers.ReleaseIdle();
+        }
+    }
+
+    private async Task<long> UploadBufferedAsync(string key, Stream content, PutOptions? options, CancellationToken cancellationToken)
+    {
         var sizes = new PartSizePolicy(target.Transfer.PartSize, options?.ExpectedSize);
         var pool = _buffers;
         var firstSize = sizes.SizeOf(1);

@@ -9,7 +9,7 @@ namespace VectorDR.Storage.S3;
 /// Turns SDK exceptions into messages a person can act on: which bucket, which endpoint, what went wrong.
 /// Never includes credentials (not even the access key id) and never the server's text for credential errors.
 /// </summary>
-internal sealed class S3ErrorTranslator(S3Location location)
+internal sealed partial class S3ErrorTranslator(S3Location location)
 {
     private static readonly HashSet<string> CredentialCodes = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -37,13 +37,15 @@ internal sealed class S3ErrorTranslator(S3Location location)
                 return new ObjectNotFoundException(where, key);
             case AmazonServiceException s when s.ErrorCode is { } code && CredentialCodes.Contains(code):
                 return new StorageException(
-                    $"{where}: the credentials were rejected by the endpoint {Endpoint} ({code}); check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the shared credentials profile",
+                    $"{where}: could not {action} bucket '{location.Bucket}': the credentials were rejected by the endpoint {Endpoint} ({code}); " +
+                    "check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the shared credentials profile",
                     ErrorKind.OperationFailed, ex);
             case AmazonServiceException s when s.ErrorCode is "AccessDenied" or "AllAccessDisabled" or "Forbidden" || s.StatusCode == HttpStatusCode.Forbidden:
                 return new StorageException(
                     $"{where}: no permission to {action} bucket '{location.Bucket}' ({s.ErrorCode ?? "HTTP 403"}; the credentials were accepted by {Endpoint} but are not allowed to do this)",
                     ErrorKind.OperationFailed, ex);
-            case AmazonServiceException s when s.ErrorCode is "InvalidRequest" or "InvalidBucketState" && s.Message.Contains("lock", StringComparison.OrdinalIgnoreCase):
+            // "Object Lock" by name: a bare "lock" would also match "block" or "clock" in an unrelated InvalidRequest.
+            case AmazonServiceException s when s.ErrorCode is "InvalidRequest" or "InvalidBucketState" && ObjectLockMention().IsMatch(s.Message ?? ""):
                 return ObjectLockNotEnabled(ex);
             case AmazonServiceException s when s.StatusCode > 0:
                 return new StorageException(
@@ -65,6 +67,9 @@ internal sealed class S3ErrorTranslator(S3Location location)
                 return null;
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"object\s?lock", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex ObjectLockMention();
 
     public StorageException ObjectLockNotEnabled(Exception? inner = null) => new(
         $"{location.Display}: bucket '{location.Bucket}' does not have Object Lock enabled, so objects cannot be written with a retention lock " +
