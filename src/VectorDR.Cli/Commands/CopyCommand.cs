@@ -33,8 +33,8 @@ internal static class CopyCommand
 
         command.SetRunner(context, async (parse, scope, cancellationToken) =>
         {
-            // A streamed copy reads the source while it uploads: two ranges read ahead keep the uploads fed as four do,
-            // with two fewer range buffers in memory (docs/benchmarks.md, streamed copy).
+            // A streamed copy reads the source while it uploads: two ranges read ahead instead of four cost about 5 % of
+            // a 1 GiB copy's time and save 35 MB of peak memory (docs/benchmarks.md, streamed copy memory).
             await using var from = await Connections.OpenStoreAsync(parse.GetValue(source)!, forWriting: false, scope.Loggers, cancellationToken,
                 transfer: new S3TransferOptions { DownloadRangesInFlight = 2 });
             var destinationEnvironment = parse.GetValue(toEnvPrefix) is { } prefix ? Connections.PrefixedEnvironment(prefix) : null;
