@@ -35,11 +35,10 @@ internal static class HelmChart
         return TemplateHeader + "{{- if .Values.crds.create }}\n" + yaml[..insertAt] + chartMetadata + yaml[insertAt..].TrimEnd('\n') + "\n{{- end }}\n";
     }
 
-    public static IEnumerable<(string Path, string Content)> Generate(IList<V1PolicyRule> rules)
-    {
-        var rulesYaml = KubernetesYaml.Serialize(rules).TrimEnd('\n');
-        yield return ($"{Folder}/templates/_operator-rules.tpl",
-            TemplateHeader + "{{/* The operator's RBAC rules, from the [EntityRbac] attributes of its controllers. */}}\n" +
-            "{{- define \"vectordr.operatorRules\" -}}\n" + rulesYaml + "\n{{- end }}\n");
-    }
+    public const string RulesTemplatePath = Folder + "/templates/_operator-rules.tpl";
+
+    /// <summary>The operator's RBAC rules as the named template "vectordr.operatorRules", for its ClusterRole or Roles.</summary>
+    public static string RulesTemplate(IList<V1PolicyRule> rules) =>
+        TemplateHeader + "{{/* The operator's RBAC rules, from the [EntityRbac] attributes of its controllers. */}}\n" +
+        "{{- define \"vectordr.operatorRules\" -}}\n" + KubernetesYaml.Serialize(rules).TrimEnd('\n') + "\n{{- end }}\n";
 }

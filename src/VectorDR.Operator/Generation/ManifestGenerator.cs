@@ -42,7 +42,7 @@ public static partial class ManifestGenerator
         files["config/crd/kustomization.yaml"] = Kustomization(crdFiles);
 
         var role = RbacGenerator.Generate($"{OperatorName}-role", Controllers);
-        foreach (var (relative, content) in HelmChart.Generate(role.Rules)) files[relative] = content;
+        files[HelmChart.RulesTemplatePath] = HelmChart.RulesTemplate(role.Rules);
         files["config/rbac/operator_role.yaml"] = Header + KubernetesYaml.Serialize(role);
         files["config/rbac/operator_role_binding.yaml"] = Header + KubernetesYaml.Serialize(new V1ClusterRoleBinding
         {

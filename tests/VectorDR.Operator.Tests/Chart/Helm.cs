@@ -26,11 +26,16 @@ internal static partial class Helm
         }
     }
 
+    private static readonly Lazy<RenderedChart> DefaultRender = new(() => TemplateIn(ReleaseNamespace));
+
+    /// <summary>The chart rendered with its default values: the same for every test, so rendered once.</summary>
+    public static RenderedChart Defaults => DefaultRender.Value;
+
     public static RenderedChart Template(params string[] sets) => TemplateIn(ReleaseNamespace, sets);
 
     public static RenderedChart TemplateIn(string releaseNamespace, params string[] sets)
     {
-        var result = Run(["template", ReleaseName, ChartFolder, "--namespace", releaseNamespace, .. sets.SelectMany(s => new[] { "--set", s })]);
+        var result = Run(TemplateArguments(releaseNamespace, sets));
         Assert.True(result.ExitCode == 0, $"helm template failed: {result.Error}");
         return new RenderedChart(result.Output);
     }
@@ -38,10 +43,16 @@ internal static partial class Helm
     /// <summary>helm template with values that must be refused; returns what helm said.</summary>
     public static string Refused(params string[] sets)
     {
-        var result = Run(["template", ReleaseName, ChartFolder, "--namespace", ReleaseNamespace, .. sets.SelectMany(s => new[] { "--set", s })]);
+        var result = Run(TemplateArguments(ReleaseNamespace, sets));
         Assert.True(result.ExitCode != 0, $"helm accepted {string.Join(" ", sets)}");
         return result.Error;
     }
+
+    /// <summary>Each value as helm's <c>--set NAME=VALUE</c>.</summary>
+    public static IEnumerable<string> SetArguments(IEnumerable<string> sets) => sets.SelectMany(s => new[] { "--set", s });
+
+    private static string[] TemplateArguments(string releaseNamespace, string[] sets) =>
+        ["template", ReleaseName, ChartFolder, "--namespace", releaseNamespace, .. SetArguments(sets)];
 
     public static (int ExitCode, string Output, string Error) Run(IEnumerable<string> arguments)
     {

@@ -22,7 +22,7 @@ public sealed class HelmChartTests
                       "metrics.serviceMonitor.enabled=true", "metrics.prometheusRule.enabled=true", "image.digest=sha256:" + new string('a', 64), "jobs.image=registry.local/vectordr:1", "podDisruptionBudget.enabled=false"],
                  })
         {
-            var result = Helm.Run(["lint", "--strict", Helm.ChartFolder, .. sets.SelectMany(s => new[] { "--set", s })]);
+            var result = Helm.Run(["lint", "--strict", Helm.ChartFolder, .. Helm.SetArguments(sets)]);
             Assert.True(result.ExitCode == 0, $"helm lint --strict {string.Join(" ", sets)}:\n{result.Output}\n{result.Error}");
         }
     }
@@ -75,7 +75,7 @@ public sealed class HelmChartTests
     [Fact]
     public void The_operator_ClusterRole_has_exactly_the_generated_rules_and_is_bound_to_its_service_account()
     {
-        var chart = Helm.Template();
+        var chart = Helm.Defaults;
         var role = chart.Single<V1ClusterRole>("ClusterRole", Helm.ReleaseName);
         AssertSameJson(Generated<V1ClusterRole>("config/rbac/operator_role.yaml").Rules, role.Rules);
 
@@ -90,7 +90,7 @@ public sealed class HelmChartTests
     [Fact]
     public void The_CRDs_are_the_generated_ones_and_survive_an_uninstall_unless_told_otherwise()
     {
-        var chart = Helm.Template();
+        var chart = Helm.Defaults;
         var crds = chart.OfKind("CustomResourceDefinition").Select(d => d.As<V1CustomResourceDefinition>()).ToList();
         var files = Directory.GetFiles(Path.Combine(RepoPaths.Root, "crds"), "*.yaml").Order().ToList();
         Assert.Equal(files.Select(Path.GetFileNameWithoutExtension), crds.Select(c => c.Metadata.Name).Order());
@@ -134,7 +134,7 @@ public sealed class HelmChartTests
             chart.Single<V1Deployment>("Deployment").Spec.Template.Spec.Containers.Single().Env.Where(e => e.Value is not null).ToDictionary(e => e.Name, e => e.Value);
         static V1Container Container(Helm.RenderedChart chart) => chart.Single<V1Deployment>("Deployment").Spec.Template.Spec.Containers.Single();
 
-        var defaults = Helm.Template();
+        var defaults = Helm.Defaults;
         var appVersion = File.ReadAllLines(Path.Combine(Helm.ChartFolder, "Chart.yaml")).Single(l => l.StartsWith("appVersion:", StringComparison.Ordinal)).Split('"')[1];
         Assert.Equal($"ghcr.io/vectordr/vectordr:{appVersion}", Container(defaults).Image);
         Assert.Equal($"ghcr.io/vectordr/vectordr:{appVersion}", Settings(defaults)["Operator__JobImage"]);
@@ -154,9 +154,9 @@ public sealed class HelmChartTests
     [Fact]
     public void A_disruption_budget_only_protects_more_than_one_replica()
     {
-        var budget = Helm.Template().Single<V1PodDisruptionBudget>("PodDisruptionBudget");
+        var budget = Helm.Defaults.Single<V1PodDisruptionBudget>("PodDisruptionBudget");
         Assert.Equal("1", budget.Spec.MaxUnavailable.Value);
-        Assert.Equal(Helm.Template().Single<V1Deployment>("Deployment").Spec.Selector.MatchLabels, budget.Spec.Selector.MatchLabels);
+        Assert.Equal(Helm.Defaults.Single<V1Deployment>("Deployment").Spec.Selector.MatchLabels, budget.Spec.Selector.MatchLabels);
 
         Assert.Empty(Helm.Template("replicaCount=1").OfKind("PodDisruptionBudget"));
         Assert.Empty(Helm.Template("podDisruptionBudget.enabled=false").OfKind("PodDisruptionBudget"));
@@ -169,7 +169,7 @@ public sealed class HelmChartTests
         var monitor = Assert.Single(chart.OfKind("ServiceMonitor"));
         Assert.Contains("release: prometheus", monitor.Text);
         Assert.Contains("- port: http\n    path: /metrics\n    interval: 30s", monitor.Text);
-        Assert.Empty(Helm.Template().OfKind("ServiceMonitor"));
+        Assert.Empty(Helm.Defaults.OfKind("ServiceMonitor"));
     }
 
     [Fact]
@@ -180,7 +180,8 @@ public sealed class HelmChartTests
             .SelectMany(t => t.GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static))
             .Select(f => f.GetValue(null)).OfType<Prometheus.Collector>()
             .ToDictionary(c => c.Name, c => c.LabelNames);
-        var rule = Assert.Single(Helm.Template("metrics.prometheusRule.enabled=true", "metrics.prometheusRule.replicaLagSeconds=7200").OfKind("PrometheusRule")).Text;
+        var chart = Helm.Template("metrics.prometheusRule.enabled=true", "metrics.prometheusRule.replicaLagSeconds=7200");
+        var rule = Assert.Single(chart.OfKind("PrometheusRule")).Text;
         var alerts = System.Text.RegularExpressions.Regex.Split(rule, @"^\s*- alert: ", System.Text.RegularExpressions.RegexOptions.Multiline).Skip(1).ToList();
         Assert.Equal(["VectorDRBackupRPOMissed", "VectorDRBackupFailing", "VectorDRReplicaLagging", "VectorDRRestoreFailed", "VectorDROperatorDown"],
             alerts.Select(a => a.Split('\n')[0].Trim()));
@@ -205,16 +206,14 @@ public sealed class HelmChartTests
         }
 
         // The operator's own series come through the Service the chart creates: Prometheus names the job after it.
-        Assert.Contains($"expr: absent(up{{job=\"{chartServiceName()}\"}} == 1)", rule);
-        Assert.Empty(Helm.Template().OfKind("PrometheusRule"));
-
-        static string chartServiceName() => Helm.Template().Single<V1Service>("Service").Metadata.Name;
+        Assert.Contains($"expr: absent(up{{job=\"{chart.Single<V1Service>("Service").Metadata.Name}\"}} == 1)", rule);
+        Assert.Empty(Helm.Defaults.OfKind("PrometheusRule"));
     }
 
     [Fact]
     public void Users_of_a_namespace_get_VectorDR_resources_through_the_built_in_roles()
     {
-        var chart = Helm.Template();
+        var chart = Helm.Defaults;
         var edit = chart.Single<V1ClusterRole>("ClusterRole", $"{Helm.ReleaseName}-edit");
         Assert.Equal("true", edit.Metadata.Labels["rbac.authorization.k8s.io/aggregate-to-edit"]);
         Assert.Contains(edit.Rules, r => r.Resources.Contains("backuppolicies") && r.Verbs.Contains("create"));
