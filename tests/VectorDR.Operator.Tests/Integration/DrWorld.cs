@@ -59,8 +59,8 @@ internal sealed partial class DrWorld : IAsyncDisposable
             Images = { [Image] = VectordrPath },
             PodFailureBackoff = TimeSpan.FromMilliseconds(100),
             ContainerRestartBackoff = TimeSpan.FromMilliseconds(100),
-            // Room for a cancelled restore to remove what it created on SIGTERM even when every test project runs at
-            // once (2 s was met by a loaded machine); a vectordr process that exits promptly never waits for it.
+            // Room for a cancelled restore to remove what it created on SIGTERM when every test project runs at once;
+            // a vectordr process that exits promptly never waits for it.
             MaxTerminationGracePeriod = TimeSpan.FromSeconds(10),
             WorkDirectory = Path.Combine(root, "pods"),
             TimeProvider = jobClock ?? TimeProvider.System,

@@ -249,7 +249,11 @@ public sealed class RestoreRequestRunTests
         Assert.Equal(RestorePhase.Running, running.Status.Phase);
         Assert.Contains("dr.vectordr.io/finalizer", running.Metadata.Finalizers);
 
-        world.Qdrant.Faults.Clear(); // the cleanup must fit the pod's grace period (10 s in this world)
+        // Keep the restore slow until its pod is stopped: its verification still has several requests to make, each
+        // held 1.5 s. Clearing the delay here (as this test did) let the restore sometimes finish before the SIGTERM
+        // arrived, and a finished restore rightly keeps its collection: the test then waited for a removal that must
+        // not happen. The cleanup (two requests) still fits the pod's grace period (10 s in this world).
+        world.Qdrant.Faults.DelayNextRequests(TimeSpan.FromSeconds(1.5));
         await world.Client.DeleteAsync<RestoreRequest>("default", "doomed", CancellationToken.None);
         await OperatorHarness.EventuallyAsync(async () => await world.RestoreAsync("doomed") is null, "request gone", TimeSpan.FromSeconds(30));
         Assert.Empty(await world.JobsAsync());
